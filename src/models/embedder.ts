@@ -1,0 +1,20 @@
+import type { RgbImage } from '../image/rgb-image.ts';
+
+/**
+ * What every face model offers the rest of the system (teacher, student, adapted teacher):
+ * square face chips in, L2-normalised embeddings out. Callers never branch on the model type.
+ */
+export interface FaceEmbedder {
+  /** Short stable name, e.g. `teacher` or `student`, used in reports and cache keys. */
+  readonly name: string;
+  /** Embedding dimension. */
+  readonly dim: number;
+  /** Side in pixels of the square chip the network consumes; `embed` resizes any chip to it. */
+  readonly inputSize: number;
+  /** Trainable/stored parameter count, for reports. */
+  readonly params: number;
+  /** Embeds square RGB chips of any size (resized to `inputSize`); each result has unit L2 norm. */
+  embed(chips: readonly RgbImage[]): Promise<Float32Array[]>;
+  /** Releases model weights; idempotent. */
+  dispose(): void;
+}
