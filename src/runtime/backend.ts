@@ -1,0 +1,90 @@
+import * as tf from '@tensorflow/tfjs';
+import { log } from '../util/log.ts';
+
+/**
+ * Chooses the tfjs backend once per process, best first:
+ * tfjs-node-gpu (CUDA) → tfjs-node (native CPU) → wasm (portable, ships its binary) → cpu (pure JS).
+ * `BRIDGEFACE_BACKEND` forces one of: `tensorflow-gpu`, `tensorflow`, `wasm`, `cpu`.
+ * Every module imports the tensor API from `@tensorflow/tfjs`; the native packages register their
+ * backend on the same global engine, so the choice made here applies everywhere.
+ */
+export type BackendChoice = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+export interface BackendInfo {
+  /** What was chosen. */
+  readonly choice: BackendChoice;
+  /** The tfjs backend name now active (`tensorflow`, `wasm` or `cpu`). */
+  readonly tfBackend: string;
+  /** Whether training kernels missing from this backend were registered. */
+  readonly trainingKernels: boolean;
+  /** For each better candidate that was skipped: why. */
+  readonly skipped: readonly { readonly choice: BackendChoice; readonly reason: string }[];
+  /** True when BRIDGEFACE_BACKEND forced the choice. */
+  readonly forced: boolean;
+}
+
+let chosen: Promise<BackendInfo> | undefined;
+
+/** Parses BRIDGEFACE_BACKEND; throws naming the allowed values when it is set to something else. */
+export function parseBackendEnv(value: string | undefined): BackendChoice | undefined {
+  if (value === undefined || value === '') return undefined;
+  if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
+  throw new Error(`BRIDGEFACE_BACKEND=${value} is not one of: ${BACKEND_CHOICES.join(', ')}`);
+}
+
+async function tryActivate(choice: BackendChoice): Promise<{ tfBackend: string; trainingKernels: boolean }> {
+  switch (choice) {
+    case 'tensorflow-gpu':
+      // Dynamic specifiers keep TypeScript from requiring the optional native packages' types.
+      await import(String('@tensorflow/tfjs-node-gpu'));
+      return { tfBackend: await activate('tensorflow'), trainingKernels: false };
+    case 'tensorflow':
+      await import(String('@tensorflow/tfjs-node'));
+      return { tfBackend: await activate('tensorflow'), trainingKernels: false };
+    case 'wasm': {
+      await import('@tensorflow/tfjs-backend-wasm');
+      const { registerWasmTrainingKernels } = await import('./wasm-training-kernels.ts');
+      const tfBackend = await activate('wasm');
+      registerWasmTrainingKernels();
+      return { tfBackend, trainingKernels: true };
+    }
+    case 'cpu':
+      return { tfBackend: await activate('cpu'), trainingKernels: false };
+  }
+}
+
+async function activate(name: string): Promise<string> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
+  await tf.ready();
+  return tf.getBackend();
+}
+
+async function choose(forced: BackendChoice | undefined): Promise<BackendInfo> {
+  const candidates = forced ? [forced] : BACKEND_CHOICES;
+  const skipped: { choice: BackendChoice; reason: string }[] = [];
+  for (const choice of candidates) {
+    try {
+      const { tfBackend, trainingKernels } = await tryActivate(choice);
+      const info: BackendInfo = { choice, tfBackend, trainingKernels, skipped, forced: forced !== undefined };
+      log.info({ backend: choice, tfBackend, skipped, forced: info.forced }, `tfjs backend: ${choice}`);
+      return info;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      if (forced) throw new Error(`BRIDGEFACE_BACKEND=${forced} cannot be used: ${reason}`);
+      skipped.push({ choice, reason });
+    }
+  }
+  throw new Error(`no tfjs backend could be initialised: ${JSON.stringify(skipped)}`);
+}
+
+/**
+ * Initialises the best available backend (once per process; later calls return the same result).
+ * Call before creating any tensor.
+ */
+export function initBackend(): Promise<BackendInfo> {
+  chosen ??= choose(parseBackendEnv(process.env.BRIDGEFACE_BACKEND));
+  return chosen;
+}
