@@ -1,0 +1,24 @@
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root (two levels above this file), used to find shipped model weights. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The `model/` folder shipped inside the @vladmandic/face-api package (teacher, detector, landmarks). */
+export function faceApiModelDir(): string {
+  const pkg = createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json');
+  return join(dirname(pkg), 'model');
+}
+
+/** Where the distilled student's weights ship in the repository (tfjs layers format). */
+export function studentModelDir(): string {
+  return process.env.BRIDGEFACE_STUDENT_DIR ?? join(REPO_ROOT, 'models', 'student');
+}
+
+/** The face-api model files BridgeFace needs (manifest + weights of each net). */
+export const FACE_API_MODELS = [
+  'ssd_mobilenetv1_model',
+  'face_landmark_68_model',
+  'face_recognition_model',
+] as const;

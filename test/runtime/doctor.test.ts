@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runDoctor } from '../../src/runtime/doctor.ts';
+
+process.env.BRIDGEFACE_LOG_LEVEL ??= 'warn';
+
+test('doctor reports backend, ffmpeg, redis and model files', async () => {
+  const report = await runDoctor();
+  assert.ok(!('error' in report.backend), 'a backend initialises');
+  assert.ok(report.ffmpeg, 'ffmpeg is found (system or the npm-bundled binary)');
+  assert.match(report.ffmpeg.version, /ffmpeg version/);
+  const faceApi = report.models.filter((m) => m.name.startsWith('face-api'));
+  assert.equal(faceApi.length, 6);
+  for (const m of faceApi) assert.ok(m.present && m.bytes > 0, `${m.name} present`);
+  assert.equal(typeof report.redis.reachable, 'boolean');
+});
+
+test('doctor says Redis is unreachable, quickly, when nothing listens', async () => {
+  const saved = process.env.BRIDGEFACE_REDIS_URL;
+  process.env.BRIDGEFACE_REDIS_URL = 'redis://127.0.0.1:1'; // port 1: nothing listens on loopback
+  try {
+    const report = await runDoctor();
+    assert.equal(report.redis.reachable, false);
+    assert.ok(report.redis.error && report.redis.error.length > 0);
+  } finally {
+    if (saved === undefined) delete process.env.BRIDGEFACE_REDIS_URL;
+    else process.env.BRIDGEFACE_REDIS_URL = saved;
+  }
+});
