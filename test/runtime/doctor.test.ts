@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runDoctor } from '../../src/runtime/doctor.ts';
 
-process.env.BRIDGEFACE_LOG_LEVEL ??= 'warn';
-
 test('doctor reports backend, ffmpeg, redis and model files', async () => {
   const report = await runDoctor();
   assert.ok(!('error' in report.backend), 'a backend initialises');

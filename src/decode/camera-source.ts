@@ -1,0 +1,218 @@
+import { EventEmitter } from 'node:events';
+import ffmpeg from 'fluent-ffmpeg';
+import type { RgbImage } from '../image/rgb-image.ts';
+import { log } from '../util/log.ts';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import { FrameAssembler } from './frame-assembler.ts';
+
+/** connecting → live → (ended | backoff → connecting …) ; failed after maxRestarts; stopped by close(). */
+export type CameraState = 'connecting' | 'live' | 'backoff' | 'failed' | 'ended' | 'stopped';
+
+export interface CameraSourceOptions {
+  readonly id: string;
+  /** rtsp://, rtsps://, http(s):// or a file path / file:// URL. */
+  readonly url: string;
+  /** Frames per second delivered (FFmpeg's fps filter drops/duplicates to reach it). */
+  readonly fps: number;
+  readonly width: number;
+  readonly height: number;
+  /** Files only: loop forever instead of ending. @defaultValue false */
+  readonly loop?: boolean;
+  /** Files only: read at the clip's own speed (-re) instead of as fast as possible. @defaultValue false */
+  readonly realtime?: boolean;
+  /** @defaultValue DEFAULT_BACKOFF */
+  readonly backoff?: BackoffOptions;
+  /** Give up (state `failed`) after this many consecutive failed starts. @defaultValue Infinity */
+  readonly maxRestarts?: number;
+  /** A live stream that delivers no frame for this long is restarted (watchdog). @defaultValue 10000 */
+  readonly stallTimeoutMs?: number;
+  readonly ffmpegPath: string;
+}
+
+export interface Frame {
+  readonly cameraId: string;
+  /** Frame number since the source started (across restarts). */
+  readonly seq: number;
+  /** Wall-clock time the frame was read, ms since epoch. */
+  readonly timeMs: number;
+  readonly image: RgbImage;
+}
+
+export interface CameraStatus {
+  readonly id: string;
+  readonly state: CameraState;
+  readonly lastFrameTimeMs: number | null;
+  readonly frames: number;
+  readonly restarts: number;
+  readonly lastError: string | null;
+  /** When the next reconnect is due (state `backoff`). */
+  readonly nextAttemptAtMs: number | null;
+}
+
+interface CameraSourceEvents {
+  frame: [Frame];
+  state: [CameraStatus];
+}
+
+function isStream(url: string): boolean {
+  return /^(rtsps?|https?):\/\//i.test(url);
+}
+
+/**
+ * One FFmpeg process per camera, decoding to raw RGB frames at a fixed size and rate. Failures never
+ * escape: the source logs them, reports its state, and reconnects with capped exponential backoff
+ * and jitter, so one bad camera cannot take the process down.
+ */
+export class CameraSource extends EventEmitter<CameraSourceEvents> {
+  private state: CameraState = 'stopped';
+  private command: ffmpeg.FfmpegCommand | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private consecutiveFailures = 0;
+  private frames = 0;
+  private restarts = 0;
+  private lastFrameTimeMs: number | null = null;
+  private lastError: string | null = null;
+  private nextAttemptAtMs: number | null = null;
+  private closing = false;
+  private readonly assembler: FrameAssembler;
+
+  constructor(readonly options: CameraSourceOptions) {
+    super();
+    const { width, height, fps } = options;
+    if (!(width > 0 && height > 0 && Number.isInteger(width) && Number.isInteger(height))) {
+      throw new RangeError(
+        `camera ${options.id}: width/height must be positive integers, got ${width}x${height}`,
+      );
+    }
+    if (!(fps > 0)) throw new RangeError(`camera ${options.id}: fps must be > 0, got ${fps}`);
+    this.assembler = new FrameAssembler(width * height * 3, (buf) => this.deliver(buf));
+  }
+
+  status(): CameraStatus {
+    return {
+      id: this.options.id,
+      state: this.state,
+      lastFrameTimeMs: this.lastFrameTimeMs,
+      frames: this.frames,
+      restarts: this.restarts,
+      lastError: this.lastError,
+      nextAttemptAtMs: this.nextAttemptAtMs,
+    };
+  }
+
+  start(): void {
+    if (this.state !== 'stopped' || this.closing) return;
+    this.spawn();
+  }
+
+  private setState(state: CameraState): void {
+    this.state = state;
+    this.emit('state', this.status());
+  }
+
+  private spawn(): void {
+    const o = this.options;
+    this.assembler.reset();
+    this.nextAttemptAtMs = null;
+    this.setState('connecting');
+    const input = o.url.replace(/^file:\/\//, '');
+    const inputOptions: string[] = [];
+    if (/^rtsps?:/i.test(o.url)) inputOptions.push('-rtsp_transport', 'tcp');
+    if (!isStream(o.url)) {
+      if (o.loop) inputOptions.push('-stream_loop', '-1');
+      if (o.realtime) inputOptions.push('-re');
+    }
+    const cmd = ffmpeg(input)
+      .setFfmpegPath(o.ffmpegPath)
+      .inputOptions(inputOptions)
+      .noAudio()
+      .videoFilters([`fps=${o.fps}`, `scale=${o.width}:${o.height}`])
+      .outputOptions(['-f', 'rawvideo', '-pix_fmt', 'rgb24'])
+      .on('error', (err: Error) => this.onExit(err))
+      .on('end', () => this.onExit(undefined));
+    this.command = cmd;
+    const out = cmd.pipe();
+    out.on('data', (chunk: Buffer) => this.assembler.push(chunk));
+    out.on('error', (err: Error) => this.onExit(err));
+  }
+
+  private deliver(buf: Buffer): void {
+    if (this.closing) return;
+    const now = Date.now();
+    if (this.state !== 'live') {
+      this.consecutiveFailures = 0;
+      this.lastFrameTimeMs = now;
+      this.setState('live');
+    }
+    this.lastFrameTimeMs = now;
+    this.armWatchdog();
+    const image: RgbImage = {
+      width: this.options.width,
+      height: this.options.height,
+      data: new Uint8Array(buf.buffer, buf.byteOffset, buf.length),
+    };
+    this.emit('frame', { cameraId: this.options.id, seq: this.frames++, timeMs: now, image });
+  }
+
+  private armWatchdog(): void {
+    clearTimeout(this.watchdog);
+    const ms = this.options.stallTimeoutMs ?? 10_000;
+    this.watchdog = setTimeout(() => {
+      log.warn({ camera: this.options.id, ms }, 'camera stalled: no frame, restarting FFmpeg');
+      this.command?.kill('SIGKILL');
+    }, ms);
+    this.watchdog.unref();
+  }
+
+  private onExit(err: Error | undefined): void {
+    if (this.command === undefined) return; // already handled (error and end can both fire)
+    this.command = undefined;
+    clearTimeout(this.watchdog);
+    if (this.closing) return;
+    const wasLive = this.state === 'live';
+    if (err === undefined && !isStream(this.options.url) && !this.options.loop) {
+      if (this.assembler.pendingBytes > 0) {
+        log.warn(
+          { camera: this.options.id, bytes: this.assembler.pendingBytes },
+          'clip ended with a partial frame',
+        );
+      }
+      this.setState('ended');
+      return;
+    }
+    const message = err ? err.message.split('\n')[0] : 'stream ended';
+    this.lastError = message;
+    if (!wasLive) this.consecutiveFailures++;
+    const max = this.options.maxRestarts ?? Infinity;
+    if (this.consecutiveFailures > max) {
+      log.error(
+        { camera: this.options.id, error: message, failures: this.consecutiveFailures },
+        'camera failed',
+      );
+      this.setState('failed');
+      return;
+    }
+    const delay = backoffDelay(this.consecutiveFailures, this.options.backoff ?? DEFAULT_BACKOFF);
+    log.warn({ camera: this.options.id, error: message, delayMs: delay }, 'camera stream lost, reconnecting');
+    this.nextAttemptAtMs = Date.now() + delay;
+    this.setState('backoff');
+    this.timer = setTimeout(() => {
+      this.restarts++;
+      this.spawn();
+    }, delay);
+  }
+
+  /** Stops FFmpeg and any pending reconnect; idempotent. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.watchdog);
+    const cmd = this.command;
+    this.command = undefined;
+    if (cmd) cmd.kill('SIGKILL');
+    this.state = 'stopped';
+    this.emit('state', this.status());
+  }
+}

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { CameraSource, type CameraState, type Frame } from '../../src/decode/camera-source.ts';
+import { locateFfmpeg } from '../../src/decode/ffmpeg-binary.ts';
+
+const run = promisify(execFile);
+let dir = '';
+let ffmpegPath = '';
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bf-decode-'));
+  const found = await locateFfmpeg();
+  assert.ok(found, 'ffmpeg available');
+  ffmpegPath = found.path;
+  // 2 s of FFmpeg's test pattern at 10 fps: 20 frames with known colour bars.
+  await run(ffmpegPath, [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=160x120:rate=10',
+    '-t',
+    '2',
+    '-pix_fmt',
+    'yuv420p',
+    join(dir, 'clip.mp4'),
+  ]);
+});
+after(async () => rm(dir, { recursive: true, force: true }));
+
+function collect(source: CameraSource): { frames: Frame[]; states: CameraState[] } {
+  const frames: Frame[] = [];
+  const states: CameraState[] = [];
+  source.on('frame', (f) => frames.push(f));
+  source.on('state', (s) => states.push(s.state));
+  return { frames, states };
+}
+
+function waitFor(source: CameraSource, pred: (s: CameraState) => boolean, ms = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out waiting; state ${source.status().state}`)), ms);
+    const check = (): void => {
+      if (pred(source.status().state)) {
+        clearTimeout(t);
+        source.off('state', check);
+        resolve();
+      }
+    };
+    source.on('state', check);
+    check();
+  });
+}
+
+test('a file decodes to whole RGB frames at the requested size and rate, then ends', async () => {
+  const src = new CameraSource({
+    id: 'file',
+    url: join(dir, 'clip.mp4'),
+    fps: 5,
+    width: 32,
+    height: 24,
+    ffmpegPath,
+  });
+  const { frames, states } = collect(src);
+  src.start();
+  await waitFor(src, (s) => s === 'ended');
+  assert.deepEqual(states.slice(0, 2), ['connecting', 'live']);
+  assert.ok(
+    frames.length >= 9 && frames.length <= 11,
+    `about 10 frames at 5 fps over 2 s, got ${frames.length}`,
+  );
+  for (const [i, f] of frames.entries()) {
+    assert.equal(f.seq, i);
+    assert.equal(f.image.data.length, 32 * 24 * 3);
+  }
+  // testsrc has bright colour bars: the frame is not blank.
+  const sum = frames[0]!.image.data.reduce((a, b) => a + b, 0);
+  assert.ok(sum > 32 * 24 * 3 * 30);
+  await src.close();
+});
+
+test('a looped file keeps delivering past its length', async () => {
+  const src = new CameraSource({
+    id: 'loop',
+    url: join(dir, 'clip.mp4'),
+    fps: 10,
+    width: 16,
+    height: 12,
+    loop: true,
+    ffmpegPath,
+  });
+  const { frames } = collect(src);
+  src.start();
+  const deadline = Date.now() + 15_000;
+  while (frames.length < 45 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(frames.length >= 45, `more than the clip's 20 frames, got ${frames.length}`);
+  await src.close();
+  assert.equal(src.status().state, 'stopped');
+});
+
+test('an unreachable RTSP URL backs off and retries without throwing', async () => {
+  const src = new CameraSource({
+    id: 'rtsp',
+    url: 'rtsp://127.0.0.1:1/stream', // nothing listens on port 1
+    fps: 5,
+    width: 16,
+    height: 12,
+    backoff: { initialMs: 50, maxMs: 200, factor: 2, jitter: 0.1 },
+    ffmpegPath,
+  });
+  const { states } = collect(src);
+  src.start();
+  const deadline = Date.now() + 15_000;
+  while (src.status().restarts < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const status = src.status();
+  assert.ok(status.restarts >= 2, 'reconnected at least twice');
+  assert.ok(states.includes('backoff'));
+  assert.ok(status.lastError && status.lastError.length > 0, 'the error is reported');
+  await src.close();
+});
+
+test('a truncated, corrupt file is reported and, after maxRestarts, marked failed', async () => {
+  // MPEG-TS survives truncation frame by frame (an MP4 cut early loses its index): cut it mid-stream.
+  await run(ffmpegPath, [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=160x120:rate=10',
+    '-t',
+    '2',
+    '-f',
+    'mpegts',
+    join(dir, 'clip.ts'),
+  ]);
+  const whole = await readFile(join(dir, 'clip.ts'));
+  await writeFile(join(dir, 'corrupt.ts'), whole.subarray(0, Math.floor(whole.length / 2)));
+  await writeFile(join(dir, 'garbage.mp4'), Buffer.from('this is not a video at all'));
+  const src = new CameraSource({
+    id: 'garbage',
+    url: join(dir, 'garbage.mp4'),
+    fps: 5,
+    width: 16,
+    height: 12,
+    loop: true,
+    maxRestarts: 1,
+    backoff: { initialMs: 20, maxMs: 50, factor: 2, jitter: 0 },
+    ffmpegPath,
+  });
+  src.start();
+  await waitFor(src, (s) => s === 'failed');
+  assert.match(src.status().lastError ?? '', /ffmpeg|Invalid|exited/i);
+  await src.close();
+
+  // A file cut mid-stream still yields the frames before the cut.
+  const cut = new CameraSource({
+    id: 'cut',
+    url: join(dir, 'corrupt.ts'),
+    fps: 10,
+    width: 16,
+    height: 12,
+    maxRestarts: 0,
+    ffmpegPath,
+  });
+  const { frames } = collect(cut);
+  cut.start();
+  await waitFor(cut, (s) => s === 'ended' || s === 'failed');
+  assert.ok(frames.length >= 1, `frames before the cut, got ${frames.length}`);
+  await cut.close();
+});
+
+test('bad options are rejected with a message naming the camera', () => {
+  assert.throws(
+    () => new CameraSource({ id: 'x', url: 'a.mp4', fps: 0, width: 10, height: 10, ffmpegPath }),
+    /camera x: fps/,
+  );
+  assert.throws(
+    () => new CameraSource({ id: 'y', url: 'a.mp4', fps: 5, width: 0, height: 10, ffmpegPath }),
+    /camera y: width/,
+  );
+});
