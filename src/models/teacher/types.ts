@@ -1,13 +1,8 @@
 import type { RgbImage } from '../../image/rgb-image.ts';
 import type { FaceEmbedder } from '../embedder.ts';
+import type { Box } from '../../image/box.ts';
 
-/** Axis-aligned box in source-image pixels. */
-export interface Box {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
+export type { Box } from '../../image/box.ts';
 
 /** A face found in an image and warped to the canonical chip the teacher network expects. */
 export interface AlignedFace {
