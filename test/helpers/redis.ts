@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RedisKeys } from '../../src/store/redis-keys.ts';
+import { redisUrl } from '../../src/store/redis-url.ts';
+
+/**
+ * A Redis connection and a key prefix unique to this test run, plus cleanup that deletes every key
+ * under the prefix: CI shares one Redis across runs.
+ */
+export async function testRedis(): Promise<{ redis: Redis; keys: RedisKeys; cleanup: () => Promise<void> }> {
+  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 2 });
+  const keys = new RedisKeys(`bftest-${randomBytes(4).toString('hex')}`);
+  const cleanup = async (): Promise<void> => {
+    for (const pattern of keys.allKeysPatterns()) {
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        cursor = next;
+        if (found.length > 0) await redis.del(...found);
+      } while (cursor !== '0');
+    }
+    redis.disconnect();
+  };
+  return { redis, keys, cleanup };
+}
