@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'artifacts/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'artifacts/**', 'coverage/**', 'scratch/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -73,7 +73,7 @@ async function choose(forced: BackendChoice | undefined): Promise<BackendInfo> {
       return info;
     } catch (err) {
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      if (forced) throw new Error(`BRIDGEFACE_BACKEND=${forced} cannot be used: ${reason}`);
+      if (forced) throw new Error(`BRIDGEFACE_BACKEND=${forced} cannot be used: ${reason}`, { cause: err });
       skipped.push({ choice, reason });
     }
   }

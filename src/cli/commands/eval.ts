@@ -1,0 +1,195 @@
+import { SingleBar, Presets } from 'cli-progress';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { DatasetError } from '../../datasets/dataset-error.ts';
+import { loadFolderDataset } from '../../datasets/folder-dataset.ts';
+import { LFW_SPLITS, loadLfwPairs, parseLfwSplit } from '../../datasets/lfw.ts';
+import type { ImagePair } from '../../datasets/types.ts';
+import { ImageDecodeError } from '../../image/decode.ts';
+import type { RgbImage } from '../../image/rgb-image.ts';
+import { createEmbedder, type EmbedderSpec } from '../../models/registry.ts';
+import { alignFileCached, type FaceApiTeacher } from '../../models/teacher/index.ts';
+import { log } from '../../util/log.ts';
+import { balancedPairs, subsamplePairs } from '../../eval/pairs.ts';
+import { renderEvalPlot } from '../../eval/plot.ts';
+import { formatTable, toReportJson, type EvalMeta } from '../../eval/report.ts';
+import { runEval, validateResolutions, type EvalProgress, type Resolution } from '../../eval/run-eval.ts';
+
+interface EvalOptions {
+  readonly model: EmbedderSpec;
+  readonly dataset: 'lfw' | 'folder';
+  readonly data: string;
+  readonly split: string;
+  readonly res: Resolution[];
+  readonly cross?: boolean;
+  readonly json?: string;
+  readonly plot?: string;
+  readonly limit?: number;
+  readonly seed: number;
+  readonly maxSame: number;
+}
+
+export function parseResolutions(value: string): Resolution[] {
+  const out = value.split(',').map((s): Resolution => {
+    const t = s.trim().toLowerCase();
+    if (t === 'hr') return 'hr';
+    if (!/^\d+$/.test(t)) throw new InvalidArgumentError(`"${s}" is not a pixel size or "hr" (e.g. 8,16,hr)`);
+    return Number(t);
+  });
+  try {
+    validateResolutions(out);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+  return out;
+}
+
+function positiveInt(what: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
+    return n;
+  };
+}
+
+async function loadPairs(o: EvalOptions): Promise<ImagePair[]> {
+  if (o.dataset === 'lfw') return loadLfwPairs(o.data, parseLfwSplit(o.split));
+  return balancedPairs(await loadFolderDataset(o.data), { maxSame: o.maxSame, seed: o.seed });
+}
+
+/** The teacher's aligner through the disk cache; undecodable files count as unaligned, with a warning. */
+function cachedAligner(
+  teacher: FaceApiTeacher,
+  assumeCentred: boolean,
+): (path: string) => Promise<RgbImage | null> {
+  return async (path) => {
+    try {
+      return (await alignFileCached(teacher, path, { assumeCentred }))?.chip ?? null;
+    } catch (err) {
+      if (!(err instanceof ImageDecodeError)) throw err;
+      log.warn({ path, err: err.message }, 'undecodable image counted as unaligned');
+      return null;
+    }
+  };
+}
+
+/** One bar on stderr, relabelled per stage; silent when stderr is not a terminal. */
+function progressBar(): { update(p: EvalProgress): void; stop(): void } {
+  const bar = new SingleBar(
+    {
+      format: '{stage} [{bar}] {value}/{total} | {eta_formatted} left',
+      stream: process.stderr,
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
+  let stage: string | null = null;
+  return {
+    update(p) {
+      if (p.stage !== stage) {
+        if (stage !== null) bar.stop();
+        stage = p.stage;
+        bar.start(p.total, 0, { stage: p.stage.padEnd(5) });
+      }
+      bar.update(p.done);
+    },
+    stop() {
+      if (stage !== null) bar.stop();
+    },
+  };
+}
+
+async function writeOut(path: string, text: string): Promise<void> {
+  const abs = resolve(path);
+  await mkdir(dirname(abs), { recursive: true });
+  await writeFile(abs, text);
+}
+
+async function evalAction(o: EvalOptions): Promise<void> {
+  if (o.dataset === 'folder' && o.split !== 'devtest') {
+    throw new DatasetError(
+      '--split applies to --dataset lfw only; folder datasets use seeded balanced pairs',
+    );
+  }
+  let pairs = await loadPairs(o);
+  if (o.limit !== undefined) pairs = subsamplePairs(pairs, Math.max(2, o.limit), o.seed);
+
+  // The teacher is always needed: it aligns every image (and is the HR gallery embedder in --cross).
+  const teacher = await createEmbedder('teacher');
+  const model =
+    o.model === 'teacher'
+      ? teacher
+      : await createEmbedder(o.model).catch((err: unknown) => {
+          teacher.dispose();
+          throw err;
+        });
+  const meta: EvalMeta = { model: o.model, dataset: o.dataset, split: o.dataset === 'lfw' ? o.split : null };
+  const bar = progressBar();
+  try {
+    const outcome = await runEval({
+      pairs,
+      alignChip: cachedAligner(teacher, o.dataset === 'lfw'),
+      model,
+      galleryEmbedder: teacher,
+      resolutions: o.res,
+      cross: o.cross ?? false,
+      seed: o.seed,
+      onProgress: (p) => bar.update(p),
+    });
+    bar.stop();
+    console.log(formatTable(meta, outcome));
+    if (o.json) await writeOut(o.json, `${JSON.stringify(toReportJson(meta, outcome), null, 2)}\n`);
+    if (o.plot) await writeOut(o.plot, await renderEvalPlot(meta, outcome.results));
+  } finally {
+    bar.stop();
+    if (model !== teacher) model.dispose();
+    teacher.dispose();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('face verification at low resolutions (LR-LR, and HR gallery vs LR probe with --cross)')
+    .requiredOption('--model <spec>', 'teacher, student, or a directory holding a tfjs layers model.json')
+    .addOption(
+      new Option('--dataset <kind>', 'dataset layout').choices(['lfw', 'folder']).makeOptionMandatory(),
+    )
+    .requiredOption(
+      '--data <dir>',
+      'dataset root (LFW root with the protocol files, or <root>/<identity>/<image>)',
+    )
+    .option('--split <split>', `LFW pairs file: ${LFW_SPLITS.join(', ')}`, 'devtest')
+    .addOption(
+      new Option('--res <list>', 'resolutions in pixels, comma-separated; "hr" = the aligned chip')
+        .argParser(parseResolutions)
+        .default(parseResolutions('8,12,16,24,32,hr'), '8,12,16,24,32,hr'),
+    )
+    .option('--cross', 'also HR gallery (teacher) vs LR probe (model)')
+    .option('--json <file>', 'write the results as JSON')
+    .option('--plot <file>', 'write an SVG: accuracy vs resolution and ROC curves')
+    .option(
+      '--limit <n>',
+      'evaluate a class-balanced seeded subset of n pairs (quick runs)',
+      positiveInt('--limit'),
+    )
+    .option(
+      '--seed <n>',
+      'seed for pair sampling and CV folds',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0)
+          throw new InvalidArgumentError('--seed must be a non-negative integer');
+        return n;
+      },
+      0,
+    )
+    .option(
+      '--max-same <n>',
+      'folder datasets: most genuine pairs (as many impostors)',
+      positiveInt('--max-same'),
+      3000,
+    )
+    .action(evalAction);
+}

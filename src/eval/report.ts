@@ -1,0 +1,84 @@
+import type { EvalMode, EvalOutcome, Resolution } from './run-eval.ts';
+
+/** What was evaluated, for the report header. */
+export interface EvalMeta {
+  readonly model: string;
+  readonly dataset: string;
+  readonly split: string | null;
+}
+
+/** The JSON written by `bridgeface eval --json` (stable field names; ROC points are left out). */
+export interface EvalReportJson {
+  readonly model: string;
+  readonly dataset: string;
+  readonly split: string | null;
+  readonly pairs: number;
+  readonly genuine_pairs: number;
+  readonly unaligned_images: number;
+  readonly pairs_with_unaligned: number;
+  readonly results: readonly {
+    readonly res: Resolution;
+    readonly mode: EvalMode;
+    readonly accuracy: number;
+    readonly accuracy_std: number;
+    readonly auc: number;
+    readonly 'tar_at_far_1e-2': number;
+    readonly 'tar_at_far_1e-3': number;
+    readonly ms_per_face: number;
+  }[];
+}
+
+const round = (x: number, digits = 4): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJson {
+  return {
+    model: meta.model,
+    dataset: meta.dataset,
+    split: meta.split,
+    pairs: outcome.pairs,
+    genuine_pairs: outcome.genuinePairs,
+    unaligned_images: outcome.unalignedImages,
+    pairs_with_unaligned: outcome.pairsWithUnaligned,
+    results: outcome.results.map((r) => ({
+      res: r.res,
+      mode: r.mode,
+      accuracy: round(r.accuracy),
+      accuracy_std: round(r.accuracy_std),
+      auc: round(r.auc),
+      'tar_at_far_1e-2': round(r['tar_at_far_1e-2']),
+      'tar_at_far_1e-3': round(r['tar_at_far_1e-3']),
+      ms_per_face: round(r.ms_per_face, 3),
+    })),
+  };
+}
+
+/** Plain-text table for the terminal. */
+export function formatTable(meta: EvalMeta, outcome: EvalOutcome): string {
+  const header = ['res', 'mode', 'accuracy', 'auc', 'TAR@1e-2', 'TAR@1e-3', 'ms/face'];
+  const rows = outcome.results.map((r) => [
+    String(r.res),
+    r.mode,
+    `${(100 * r.accuracy).toFixed(2)} ± ${(100 * r.accuracy_std).toFixed(2)}%`,
+    r.auc.toFixed(4),
+    r['tar_at_far_1e-2'].toFixed(4),
+    r['tar_at_far_1e-3'].toFixed(4),
+    r.ms_per_face.toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  const impostors = outcome.pairs - outcome.genuinePairs;
+  return [
+    `model ${meta.model} · ${meta.dataset}${meta.split ? `/${meta.split}` : ''} · ${outcome.pairs} pairs ` +
+      `(${outcome.genuinePairs} genuine) · ${outcome.unalignedImages} unaligned images ` +
+      `(${outcome.pairsWithUnaligned} pairs scored as failed matches)`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    // FAR below 1/N impostors means "zero false accepts": say so instead of implying precision.
+    impostors > 0 && 1 / impostors > 1e-3
+      ? `note: ${impostors} impostor pairs resolve FAR only to ${(1 / impostors).toExponential(1)}; TAR@1e-3 = TAR at zero false accepts`
+      : '',
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}

@@ -1,0 +1,218 @@
+import { downsample, resizeTo } from '../datasets/lr-synthesis.ts';
+import type { ImagePair } from '../datasets/types.ts';
+import type { RgbImage } from '../image/rgb-image.ts';
+import type { FaceEmbedder } from '../models/embedder.ts';
+import {
+  aucFromRoc,
+  cosineSimilarity,
+  crossValidatedAccuracy,
+  rocCurve,
+  stratifiedFolds,
+  tarAtFar,
+  type RocPoint,
+} from './verification-metrics.ts';
+
+/**
+ * LR face-verification benchmark. Every image is aligned once to an HR chip; for each resolution r the
+ * chip is area-downsampled to r x r (no augmentation) and bilinearly brought back to the model's input
+ * size, then embedded. Modes:
+ * - `lr-lr`: both images of a pair at r (two CCTV captures);
+ * - `hr-lr` (`cross`): the first image stays HR and is embedded by `galleryEmbedder` (a watchlist photo),
+ *   the second is the CCTV probe at r embedded by the model.
+ * Pairs with an unaligned image score -1 (a failed match) and are counted, never dropped.
+ */
+export type Resolution = number | 'hr';
+export type EvalMode = 'lr-lr' | 'hr-lr';
+
+/** Similarity given to pairs where an image had no detected face: below any cosine, i.e. rejected. */
+export const UNALIGNED_SCORE = -1;
+
+export interface EvalProgress {
+  readonly stage: 'align' | 'embed';
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface EvalInput {
+  readonly pairs: readonly ImagePair[];
+  /** HR aligned chip of an image file, or null when no face was found (cache it: called once per file). */
+  readonly alignChip: (path: string) => Promise<RgbImage | null>;
+  /** The model under test (probe side, and both sides in lr-lr). */
+  readonly model: FaceEmbedder;
+  /**
+   * Embeds the HR gallery side in hr-lr mode. Today the teacher itself; the hook for a step-1 adapter
+   * (teacher features mapped into the student's space). Required when `cross` is set.
+   */
+  readonly galleryEmbedder?: FaceEmbedder;
+  readonly resolutions: readonly Resolution[];
+  /** Also run hr-lr. @defaultValue false */
+  readonly cross?: boolean;
+  /** Seed of the stratified folds used when pairs carry no protocol fold. @defaultValue 0 */
+  readonly seed?: number;
+  /** Folds when pairs carry none. @defaultValue 10 */
+  readonly folds?: number;
+  /** Chips per `embed` call. @defaultValue 64 */
+  readonly batchSize?: number;
+  readonly onProgress?: (p: EvalProgress) => void;
+}
+
+export interface ResolutionResult {
+  readonly res: Resolution;
+  readonly mode: EvalMode;
+  /** 10-fold cross-validated accuracy in [0, 1]. */
+  readonly accuracy: number;
+  readonly accuracy_std: number;
+  readonly auc: number;
+  readonly 'tar_at_far_1e-2': number;
+  readonly 'tar_at_far_1e-3': number;
+  /** Model embedding time per face (including the resize to its input), milliseconds. */
+  readonly ms_per_face: number;
+  /** Full ROC curve (for plots; not part of the JSON report). */
+  readonly roc: readonly RocPoint[];
+}
+
+export interface EvalOutcome {
+  readonly pairs: number;
+  readonly genuinePairs: number;
+  /** Distinct images without a detected face. */
+  readonly unalignedImages: number;
+  /** Pairs scored as failed matches because an image was unaligned. */
+  readonly pairsWithUnaligned: number;
+  readonly results: readonly ResolutionResult[];
+}
+
+export function validateResolutions(resolutions: readonly Resolution[]): void {
+  if (resolutions.length === 0) throw new RangeError('no resolutions given');
+  for (const r of resolutions) {
+    if (r !== 'hr' && !(Number.isInteger(r) && r >= 2)) {
+      throw new RangeError(`resolution must be an integer >= 2 or "hr", got ${String(r)}`);
+    }
+  }
+}
+
+async function embedAll(
+  model: FaceEmbedder,
+  chips: readonly RgbImage[],
+  batchSize: number,
+  tick: (n: number) => void,
+): Promise<{ vectors: Float32Array[]; ms: number }> {
+  const vectors: Float32Array[] = [];
+  let ms = 0;
+  for (let i = 0; i < chips.length; i += batchSize) {
+    const t0 = performance.now();
+    const batch = chips.slice(i, i + batchSize);
+    // Upsample LR chips ourselves (bilinear, half-pixel) so every model sees identical pixels; chips at
+    // or above the input size are left to the model's own (area) downscaling.
+    const inputs = batch.map((c) => (c.width < model.inputSize ? resizeTo(c, model.inputSize) : c));
+    const out = await model.embed(inputs);
+    ms += performance.now() - t0;
+    if (out.length !== batch.length)
+      throw new Error(`${model.name}.embed returned ${out.length} of ${batch.length}`);
+    vectors.push(...out);
+    tick(batch.length);
+  }
+  return { vectors, ms };
+}
+
+function metrics(
+  scores: Float64Array,
+  labels: boolean[],
+  folds: number[],
+): Omit<ResolutionResult, 'res' | 'mode' | 'ms_per_face'> {
+  const cv = crossValidatedAccuracy(scores, labels, folds);
+  const roc = rocCurve(scores, labels);
+  return {
+    accuracy: cv.mean,
+    accuracy_std: cv.std,
+    auc: aucFromRoc(roc),
+    'tar_at_far_1e-2': tarAtFar(roc, 1e-2),
+    'tar_at_far_1e-3': tarAtFar(roc, 1e-3),
+    roc,
+  };
+}
+
+export async function runEval(input: EvalInput): Promise<EvalOutcome> {
+  const { pairs, model, resolutions } = input;
+  const cross = input.cross ?? false;
+  const batchSize = input.batchSize ?? 64;
+  const progress = input.onProgress ?? (() => {});
+  validateResolutions(resolutions);
+  if (pairs.length === 0) throw new RangeError('no pairs to evaluate');
+  const gallery = input.galleryEmbedder;
+  if (cross && !gallery) throw new Error('cross (hr-lr) evaluation needs a galleryEmbedder');
+  if (cross && gallery && gallery.dim !== model.dim) {
+    throw new Error(
+      `gallery embedder ${gallery.name} (dim ${gallery.dim}) and model ${model.name} (dim ${model.dim}) live in different spaces`,
+    );
+  }
+
+  // 1. Align every distinct image once; chips are reused for all resolutions.
+  const paths = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
+  const index = new Map(paths.map((p, i) => [p, i]));
+  const chips: (RgbImage | null)[] = [];
+  for (const path of paths) {
+    chips.push(await input.alignChip(path));
+    progress({ stage: 'align', done: chips.length, total: paths.length });
+  }
+  const aligned = paths.map((_, i) => i).filter((i) => chips[i] !== null);
+  const slot = new Int32Array(paths.length).fill(-1);
+  aligned.forEach((imageIdx, k) => (slot[imageIdx] = k));
+
+  const labels = pairs.map((p) => p.same);
+  const folds = pairs.every((p) => p.fold !== null)
+    ? pairs.map((p) => p.fold as number)
+    : stratifiedFolds(labels, input.folds ?? 10, input.seed ?? 0);
+  const pairSlots = pairs.map(
+    (p) => [slot[index.get(p.a) as number], slot[index.get(p.b) as number]] as const,
+  );
+  const pairsWithUnaligned = pairSlots.filter(([a, b]) => a < 0 || b < 0).length;
+
+  const galleryIdx = cross ? [...new Set(pairSlots.map(([a]) => a).filter((a) => a >= 0))] : [];
+  const embedTotal = resolutions.length * aligned.length + galleryIdx.length;
+  let embedded = 0;
+  const tick = (n: number): void => {
+    embedded += n;
+    progress({ stage: 'embed', done: embedded, total: embedTotal });
+  };
+  const hrChips = aligned.map((i) => chips[i] as RgbImage);
+
+  // 2. Gallery (HR) embeddings once, for hr-lr.
+  const galleryVec = new Map<number, Float32Array>();
+  if (cross && gallery) {
+    const { vectors } = await embedAll(
+      gallery,
+      galleryIdx.map((k) => hrChips[k]),
+      batchSize,
+      tick,
+    );
+    galleryIdx.forEach((k, j) => galleryVec.set(k, vectors[j]));
+  }
+
+  // 3. Per resolution: embed all aligned images at r, score both modes.
+  const results: ResolutionResult[] = [];
+  for (const res of resolutions) {
+    const probes = res === 'hr' ? hrChips : hrChips.map((c) => downsample(c, res));
+    const { vectors, ms } = await embedAll(model, probes, batchSize, tick);
+    const msPerFace = vectors.length > 0 ? ms / vectors.length : NaN;
+    const modes: EvalMode[] = cross ? ['lr-lr', 'hr-lr'] : ['lr-lr'];
+    for (const mode of modes) {
+      const scores = new Float64Array(pairs.length);
+      pairSlots.forEach(([a, b], i) => {
+        if (a < 0 || b < 0) scores[i] = UNALIGNED_SCORE;
+        else
+          scores[i] = cosineSimilarity(
+            mode === 'lr-lr' ? vectors[a] : (galleryVec.get(a) as Float32Array),
+            vectors[b],
+          );
+      });
+      results.push({ res, mode, ...metrics(scores, labels, folds), ms_per_face: msPerFace });
+    }
+  }
+  return {
+    pairs: pairs.length,
+    genuinePairs: labels.filter(Boolean).length,
+    unalignedImages: paths.length - aligned.length,
+    pairsWithUnaligned,
+    results,
+  };
+}

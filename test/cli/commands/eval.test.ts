@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { parseResolutions } from '../../../src/cli/commands/eval.ts';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'bridgeface.mjs');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env: { ...process.env, BRIDGEFACE_LOG_LEVEL: 'silent' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('--res parsing', () => {
+  assert.deepEqual(parseResolutions('8, 12,16,HR'), [8, 12, 16, 'hr']);
+  assert.throws(() => parseResolutions('8,x'), /"x" is not a pixel size/);
+  assert.throws(() => parseResolutions('1'), /integer >= 2/);
+});
+
+test('user errors exit 1 with one clear line and no stack', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'bf-cli-'));
+  try {
+    const missing = await cli([
+      'eval',
+      '--model',
+      'teacher',
+      '--dataset',
+      'lfw',
+      '--data',
+      join(dir, 'nope'),
+    ]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /bridgeface: LFW root .*nope does not exist/);
+    assert.doesNotMatch(missing.stderr, /\n\s+at /);
+
+    const empty = await cli(['eval', '--model', 'teacher', '--dataset', 'folder', '--data', dir]);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /has no images/);
+
+    const badRes = await cli([
+      'eval',
+      '--model',
+      'teacher',
+      '--dataset',
+      'lfw',
+      '--data',
+      dir,
+      '--res',
+      '8,abc',
+    ]);
+    assert.equal(badRes.code, 1);
+    assert.match(badRes.stderr, /"abc" is not a pixel size/);
+
+    const badDataset = await cli(['eval', '--model', 'teacher', '--dataset', 'mnist', '--data', dir]);
+    assert.equal(badDataset.code, 1);
+    assert.match(badDataset.stderr, /choices/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('eval --help lists the options', async () => {
+  const help = await cli(['eval', '--help']);
+  assert.equal(help.code, 0);
+  for (const opt of [
+    '--model',
+    '--dataset',
+    '--data',
+    '--split',
+    '--res',
+    '--cross',
+    '--json',
+    '--plot',
+    '--limit',
+  ]) {
+    assert.ok(help.stdout.includes(opt), opt);
+  }
+});
