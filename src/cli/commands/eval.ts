@@ -1,4 +1,3 @@
-import { SingleBar, Presets } from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -11,10 +10,11 @@ import type { RgbImage } from '../../image/rgb-image.ts';
 import { createEmbedder, type EmbedderSpec } from '../../models/registry.ts';
 import { alignFileCached, type FaceApiTeacher } from '../../models/teacher/index.ts';
 import { log } from '../../util/log.ts';
+import { stageProgress } from '../progress.ts';
 import { balancedPairs, subsamplePairs } from '../../eval/pairs.ts';
 import { renderEvalPlot } from '../../eval/plot.ts';
 import { formatTable, toReportJson, type EvalMeta } from '../../eval/report.ts';
-import { runEval, validateResolutions, type EvalProgress, type Resolution } from '../../eval/run-eval.ts';
+import { runEval, validateResolutions, type Resolution } from '../../eval/run-eval.ts';
 
 interface EvalOptions {
   readonly model: EmbedderSpec;
@@ -74,32 +74,6 @@ function cachedAligner(
   };
 }
 
-/** One bar on stderr, relabelled per stage; silent when stderr is not a terminal. */
-function progressBar(): { update(p: EvalProgress): void; stop(): void } {
-  const bar = new SingleBar(
-    {
-      format: '{stage} [{bar}] {value}/{total} | {eta_formatted} left',
-      stream: process.stderr,
-      hideCursor: true,
-    },
-    Presets.shades_classic,
-  );
-  let stage: string | null = null;
-  return {
-    update(p) {
-      if (p.stage !== stage) {
-        if (stage !== null) bar.stop();
-        stage = p.stage;
-        bar.start(p.total, 0, { stage: p.stage.padEnd(5) });
-      }
-      bar.update(p.done);
-    },
-    stop() {
-      if (stage !== null) bar.stop();
-    },
-  };
-}
-
 async function writeOut(path: string, text: string): Promise<void> {
   const abs = resolve(path);
   await mkdir(dirname(abs), { recursive: true });
@@ -125,7 +99,7 @@ async function evalAction(o: EvalOptions): Promise<void> {
           throw err;
         });
   const meta: EvalMeta = { model: o.model, dataset: o.dataset, split: o.dataset === 'lfw' ? o.split : null };
-  const bar = progressBar();
+  const bar = stageProgress();
   try {
     const outcome = await runEval({
       pairs,
@@ -135,7 +109,7 @@ async function evalAction(o: EvalOptions): Promise<void> {
       resolutions: o.res,
       cross: o.cross ?? false,
       seed: o.seed,
-      onProgress: (p) => bar.update(p),
+      onProgress: (p) => bar.update(p.stage, p.done, p.total),
     });
     bar.stop();
     console.log(formatTable(meta, outcome));

@@ -1,0 +1,116 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { loadFolderDataset } from '../../datasets/folder-dataset.ts';
+import { loadLfwPeople } from '../../datasets/lfw.ts';
+import { prepareBridgeSamples } from '../../distill/prepare-samples.ts';
+import { trainBridge } from '../../distill/train-bridge.ts';
+import { ABLATIONS, type Ablation } from '../../distill/types.ts';
+import { createEmbedder } from '../../models/registry.ts';
+import { REPO_ROOT } from '../../models/model-paths.ts';
+import { initBackend } from '../../runtime/backend.ts';
+import { stageProgress } from '../progress.ts';
+
+interface TrainOptions {
+  readonly dataset: 'lfw' | 'folder';
+  readonly data: string;
+  readonly out: string;
+  readonly seed: number;
+  readonly epochs?: number;
+  readonly adapterEpochs?: number;
+  readonly batch?: number;
+  readonly ablation: Ablation;
+  readonly resume?: boolean;
+  readonly maxIdentities?: number;
+  readonly checkpointMinutes: number;
+  readonly install?: boolean;
+}
+
+function positiveInt(what: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
+    return n;
+  };
+}
+
+async function trainAction(o: TrainOptions): Promise<void> {
+  await initBackend();
+  // LFW: train on peopleDevTrain only (DevTest identities are for reporting and must stay unseen).
+  const dataset =
+    o.dataset === 'lfw' ? await loadLfwPeople(o.data, 'devtrain') : await loadFolderDataset(o.data);
+  const teacher = await createEmbedder('teacher');
+  const bar = stageProgress();
+  const started = Date.now();
+  const prepared = await prepareBridgeSamples(teacher, dataset, {
+    assumeCentred: o.dataset === 'lfw',
+    maxIdentities: o.maxIdentities,
+    onProgress: (stage, done, total) => bar.update(stage, done, total),
+  });
+  bar.stop();
+  teacher.dispose();
+  const prepSeconds = (Date.now() - started) / 1000;
+  process.stderr.write(
+    `prepared ${prepared.samples.length} faces of ${prepared.identities} identities ` +
+      `(${prepared.unaligned} of ${prepared.images} images without a face) in ${prepSeconds.toFixed(0)} s\n`,
+  );
+  const outDir = resolve(o.out);
+  const result = await trainBridge({
+    samples: prepared.samples,
+    outDir,
+    ablation: o.ablation,
+    seed: o.seed,
+    resume: o.resume ?? false,
+    checkpointEveryMinutes: o.checkpointMinutes,
+    progress: true,
+    dataDescription:
+      o.dataset === 'lfw'
+        ? `LFW deep-funnelled, peopleDevTrain only (${prepared.identities} identities, ${prepared.samples.length} faces aligned by the teacher's dlib-style 150x150 chip; ${prepared.unaligned} images without a detectable face left out). DevTest identities never seen.`
+        : `Folder dataset ${dataset.root}: ${prepared.identities} identities, ${prepared.samples.length} faces.`,
+    adapter: o.adapterEpochs ? { epochs: o.adapterEpochs } : undefined,
+    student: { ...(o.epochs ? { epochs: o.epochs } : {}), ...(o.batch ? { batchSize: o.batch } : {}) },
+  });
+  console.log(JSON.stringify({ ...result, prepSeconds }, null, 2));
+  if (o.install) {
+    // The pipeline loads models/ by default: install the float32 student, its fp16 twin and the adapter.
+    const models = join(REPO_ROOT, 'models');
+    await mkdir(models, { recursive: true });
+    for (const [from, to] of [
+      [result.studentDir, 'student'],
+      [result.studentFp16Dir, 'student-fp16'],
+      [result.adapterDir, 'adapter'],
+    ] as const) {
+      if (!from) continue;
+      await rm(join(models, to), { recursive: true, force: true });
+      await cp(from, join(models, to), { recursive: true });
+    }
+    process.stderr.write(`installed into ${models}\n`);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('bridge distillation: step 1 adapter on the teacher, step 2 the LR student')
+    .addOption(new Option('--dataset <kind>', 'dataset layout').choices(['lfw', 'folder']).default('lfw'))
+    .requiredOption('--data <dir>', 'dataset root (LFW: the folder holding peopleDevTrain.txt)')
+    .option('--out <dir>', 'output directory (models, history, checkpoints)', 'artifacts/train')
+    .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
+    .option('--epochs <n>', 'student epochs (default 30)', positiveInt('--epochs'))
+    .option('--adapter-epochs <n>', 'adapter epochs (default 20)', positiveInt('--adapter-epochs'))
+    .option('--batch <n>', 'student batch size (default 64)', positiveInt('--batch'))
+    .addOption(
+      new Option('--ablation <name>', 'switch off a part of the method')
+        .choices([...ABLATIONS])
+        .default('none'),
+    )
+    .option('--resume', 'resume from the checkpoints in <out>/checkpoints')
+    .option(
+      '--max-identities <n>',
+      'use only the first N identities (quick runs)',
+      positiveInt('--max-identities'),
+    )
+    .option('--checkpoint-minutes <n>', 'minutes between checkpoints', positiveInt('--checkpoint-minutes'), 5)
+    .option('--install', 'copy the trained models into models/ (what the pipeline loads)')
+    .action(trainAction);
+}
