@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { ignoreZoneSchema } from '../detect/options.ts';
+
+/**
+ * The pipeline configuration (`bridgeface run --config <file>`): one strict schema per section, every
+ * default here, unknown keys rejected so a typo fails at start. Secrets and deployment specifics come
+ * from the environment (see load-config.ts), never from files in the repository.
+ */
+
+export const cameraSchema = z.strictObject({
+  /** Stable id used in events and keys. */
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'camera id: 1-64 of letters, digits, _ and -'),
+  /** rtsp(s)://, http(s)://, or a file path (files only under `files.allowedDir` when the API adds cameras). */
+  url: z.string().min(1),
+  /** Frames per second decoded and processed. */
+  fps: z.number().positive().max(60).default(5),
+  width: z.number().int().min(64).max(7680).default(768),
+  height: z.number().int().min(64).max(4320).default(576),
+  /** Files only: loop forever. */
+  loop: z.boolean().default(false),
+  /** Files only: play at the clip's own speed (as a live camera would) instead of as fast as possible. */
+  realtime: z.boolean().default(false),
+  /** Faces smaller than this (px) are not detected. */
+  minFacePx: z.number().min(6).max(200).default(12),
+  /** Detections whose centre is in a zone are dropped (frame pixels). */
+  ignoreZones: z.array(ignoreZoneSchema).default([]),
+  enabled: z.boolean().default(true),
+});
+
+export const sizeThresholdSchema = z.strictObject({
+  minFacePx: z.number().min(0),
+  threshold: z.number().min(-1).max(1),
+});
+
+export const configSchema = z.strictObject({
+  redis: z
+    .strictObject({
+      /** Overridden by BRIDGEFACE_REDIS_URL. */
+      url: z.string().default('redis://127.0.0.1:6379'),
+      /** Prefix of every key; keys carry Cluster hash tags (see src/store/redis-keys.ts). */
+      prefix: z.string().default('bf'),
+    })
+    .prefault({}),
+  cameras: z.array(cameraSchema).min(1, 'at least one camera is needed'),
+  /** Detector plugin options (validated by the detector registry at start); `type` picks the plugin. */
+  detector: z.looseObject({ type: z.string() }).prefault({ type: 'tiled-tiny' }),
+  tracker: z
+    .strictObject({
+      iouThreshold: z.number().min(0).max(1).default(0.2),
+      maxCentreDistance: z.number().positive().default(1.5),
+      maxMissedFrames: z.number().int().min(0).default(8),
+      bestCrops: z.number().int().min(1).max(16).default(4),
+      /** Frames a track needs before its first identity decision. */
+      minHits: z.number().int().min(1).default(3),
+      /** A track is resubmitted when its best crop quality grows by this factor (confidence may rise). */
+      resubmitQualityGain: z.number().min(1).default(1.3),
+    })
+    .prefault({}),
+  embed: z
+    .strictObject({
+      /** `student` (default: the shipped distilled model), `teacher`, or a model directory. */
+      model: z.string().default('student'),
+      /** Side of the crops sent through the queue (px). */
+      cropSize: z.number().int().min(8).max(160).default(32),
+      /** Margin around the detector box per side, fraction of its larger side (see detect/crop-face.ts). */
+      cropMargin: z.number().min(0).max(1).default(0.1),
+      maxBatch: z.number().int().min(1).max(4096).default(256),
+      maxWaitMs: z.number().min(0).max(1000).default(5),
+      /** Queue jobs an embed worker handles at once (merged by the dynamic batcher). */
+      concurrency: z.number().int().min(1).max(64).default(4),
+    })
+    .prefault({}),
+  queue: z
+    .strictObject({
+      maxBacklog: z.number().int().min(1).default(200),
+      policy: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
+      attempts: z.number().int().min(1).max(20).default(3),
+      /** Longest a camera worker holds crops to fill a batch (ms). */
+      batchWaitMs: z.number().min(0).default(200),
+      /** Crops per queue job. */
+      batchFaces: z.number().int().min(1).default(64),
+    })
+    .prefault({}),
+  match: z
+    .strictObject({
+      topK: z.number().int().min(1).max(100).default(5),
+      minFacePx: z.number().min(0).default(10),
+      /** Thresholds by face size; calibrate with `bridgeface eval` (threshold at the target FAR). */
+      thresholds: z
+        .array(sizeThresholdSchema)
+        .min(1)
+        .default([
+          { minFacePx: 10, threshold: 0.62 },
+          { minFacePx: 16, threshold: 0.55 },
+          { minFacePx: 24, threshold: 0.5 },
+        ]),
+      minMargin: z.number().min(0).default(0.05),
+      minQuality: z.number().min(0).max(1).default(0.05),
+    })
+    .prefault({}),
+  events: z
+    .strictObject({
+      maxLength: z.number().int().min(100).default(100_000),
+      evidenceTtlSeconds: z.number().int().min(60).default(86_400),
+      /** Which decisions store an evidence crop: only matches (default; privacy) or all. */
+      evidenceFor: z.enum(['match', 'all']).default('match'),
+      /** Also append events to this JSONL file. */
+      jsonl: z.string().optional(),
+    })
+    .prefault({}),
+});
+
+export type CameraConfig = z.output<typeof cameraSchema>;
+export type BridgefaceConfig = z.output<typeof configSchema>;

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, parseConfig } from '../../src/config/load-config.ts';
+import { REPO_ROOT } from '../../src/models/model-paths.ts';
+
+test('the shipped example config is valid and gets defaults', async () => {
+  const c = await loadConfig(join(REPO_ROOT, 'config', 'example.yaml'), {});
+  assert.equal(c.cameras.length, 2);
+  assert.equal(c.cameras[1]!.fps, 5, 'default fps');
+  assert.equal(c.tracker.minHits, 3);
+  assert.ok(Object.isFrozen(c));
+});
+
+test('unknown keys and bad values fail with their path', () => {
+  assert.throws(
+    () => parseConfig({ cameras: [{ id: 'a', url: 'x.mp4', fsp: 5 }] }, {}),
+    (e: unknown) => e instanceof ConfigError && /fsp/.test(e.message),
+  );
+  assert.throws(() => parseConfig({ cameras: [{ id: 'a b', url: 'x' }] }, {}), /camera id/);
+  assert.throws(() => parseConfig({ cameras: [] }, {}), /at least one camera/);
+  assert.throws(() => parseConfig([1, 2], {}), /mapping/);
+});
+
+test('environment overrides the Redis URL; unreadable and malformed files are named', async () => {
+  const c = parseConfig(
+    { cameras: [{ id: 'a', url: 'x.mp4' }] },
+    { BRIDGEFACE_REDIS_URL: 'redis://other:1' },
+  );
+  assert.equal(c.redis.url, 'redis://other:1');
+  const dir = await mkdtemp(join(tmpdir(), 'bf-config-'));
+  try {
+    await writeFile(join(dir, 'bad.yaml'), 'cameras: [unclosed');
+    await assert.rejects(loadConfig(join(dir, 'bad.yaml'), {}), /not valid YAML/);
+    await assert.rejects(loadConfig(join(dir, 'missing.yaml'), {}), /cannot read config/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
