@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { planTranspose } from './blocked-transpose.ts';
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 
 export type Pair = [number, number];
@@ -41,21 +42,35 @@ export class WasmOps {
     return this.run('Reshape', { x }, { shape });
   }
 
+  /** Any transpose, run as the cache-friendly steps of planTranspose. */
   transpose(x: TensorInfo, perm: number[]): TensorInfo {
-    return this.run('Transpose', { x }, { perm });
+    const outShape = perm.map((a) => x.shape[a]);
+    let out = x;
+    for (const step of planTranspose(x.shape, perm)) {
+      out = this.run('Transpose', { x: this.reshape(out, step.shape) }, { perm: step.perm });
+    }
+    return this.reshape(out, outShape);
   }
 
   /** NHWC convolution; `pad` may be explicit, which is how the backprop kernels place their borders. */
-  conv2d(x: TensorInfo, filter: TensorInfo, strides: Pair, pad: 'valid' | ExplicitPad, dilations: Pair = [1, 1]): TensorInfo {
-    return this.run('Conv2D', { x, filter }, { strides, pad, dilations, dataFormat: 'NHWC', dimRoundingMode: null });
+  conv2d(
+    x: TensorInfo,
+    filter: TensorInfo,
+    strides: Pair,
+    pad: 'valid' | ExplicitPad,
+    dilations: Pair = [1, 1],
+  ): TensorInfo {
+    return this.run('Conv2D', { x, filter }, { strides, pad, dilations, dataFormat: 'NHWC' });
   }
 
-  depthwise(x: TensorInfo, filter: TensorInfo, strides: Pair, pad: 'valid' | ExplicitPad, dilations: Pair = [1, 1]): TensorInfo {
-    return this.run(
-      'DepthwiseConv2dNative',
-      { x, filter },
-      { strides, pad, dilations, dataFormat: 'NHWC', dimRoundingMode: null },
-    );
+  depthwise(
+    x: TensorInfo,
+    filter: TensorInfo,
+    strides: Pair,
+    pad: 'valid' | ExplicitPad,
+    dilations: Pair = [1, 1],
+  ): TensorInfo {
+    return this.run('DepthwiseConv2dNative', { x, filter }, { strides, pad, dilations, dataFormat: 'NHWC' });
   }
 
   matMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
@@ -68,6 +83,21 @@ export class WasmOps {
 
   pad(x: TensorInfo, paddings: Pair[]): TensorInfo {
     return this.run('PadV2', { x }, { paddings, constantValue: 0 });
+  }
+
+  /** Valid average pooling with one window of `filterSize`. */
+  avgPool(x: TensorInfo, filterSize: Pair): TensorInfo {
+    return this.run('AvgPool', { x }, { filterSize, strides: [1, 1], pad: 'valid' });
+  }
+
+  mulScalar(x: TensorInfo, value: number): TensorInfo {
+    const b: TensorInfo = {
+      dataId: this.backend.write(Float32Array.of(value), [], 'float32'),
+      shape: [],
+      dtype: 'float32',
+    };
+    this.temps.push(b);
+    return this.run('Multiply', { a: x, b });
   }
 
   reverse(x: TensorInfo, dims: number[]): TensorInfo {

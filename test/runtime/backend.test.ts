@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { BACKEND_CHOICES, initBackend, parseBackendEnv } from '../../src/runtime/backend.ts';
+
+test('parseBackendEnv accepts each choice and treats unset/empty as no choice', () => {
+  assert.equal(parseBackendEnv(undefined), undefined);
+  assert.equal(parseBackendEnv(''), undefined);
+  for (const choice of BACKEND_CHOICES) assert.equal(parseBackendEnv(choice), choice);
+});
+
+test('parseBackendEnv rejects anything else, naming the allowed values', () => {
+  for (const bad of ['gpu', 'WASM', 'webgl', ' wasm']) {
+    assert.throws(
+      () => parseBackendEnv(bad),
+      (err: Error) =>
+        err.message.includes(bad) && err.message.includes('tensorflow-gpu, tensorflow, wasm, cpu'),
+    );
+  }
+});
+
+function resolvable(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('initBackend picks wasm when no native package is installed, reports why, and registers training kernels', async (t) => {
+  if (resolvable('@tensorflow/tfjs-node-gpu') || resolvable('@tensorflow/tfjs-node')) {
+    t.skip('a native tfjs package is installed here: it would be chosen before wasm');
+    return;
+  }
+  delete process.env.BRIDGEFACE_BACKEND;
+  const info = await initBackend();
+  assert.equal(info.choice, 'wasm');
+  assert.equal(info.tfBackend, 'wasm');
+  assert.equal(tf.getBackend(), 'wasm');
+  assert.equal(info.forced, false);
+  assert.equal(info.trainingKernels, true);
+  assert.deepEqual(
+    info.skipped.map((s) => s.choice),
+    ['tensorflow-gpu', 'tensorflow'],
+  );
+  for (const s of info.skipped) assert.ok(s.reason.length > 0, `${s.choice} has a reason`);
+  for (const kernel of [
+    'Conv2DBackpropFilter',
+    'DepthwiseConv2dNativeBackpropFilter',
+    'DepthwiseConv2dNativeBackpropInput',
+  ]) {
+    assert.ok(tf.getKernel(kernel, 'wasm'), `${kernel} registered`);
+  }
+  assert.equal(await initBackend(), info, 'later calls return the first result');
+});
