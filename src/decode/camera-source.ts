@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { PassThrough } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { log } from '../util/log.ts';
@@ -66,6 +67,8 @@ function isStream(url: string): boolean {
 export class CameraSource extends EventEmitter<CameraSourceEvents> {
   private state: CameraState = 'stopped';
   private command: ffmpeg.FfmpegCommand | undefined;
+  private output: PassThrough | undefined;
+  private paused = false;
   private timer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private consecutiveFailures = 0;
@@ -132,7 +135,10 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
       .on('error', (err: Error) => this.onExit(err))
       .on('end', () => this.onExit(undefined));
     this.command = cmd;
-    const out = cmd.pipe();
+    // Without a destination fluent-ffmpeg returns a PassThrough carrying FFmpeg's stdout.
+    const out = cmd.pipe() as PassThrough;
+    this.output = out;
+    if (this.paused) out.pause();
     out.on('data', (chunk: Buffer) => this.assembler.push(chunk));
     out.on('error', (err: Error) => this.onExit(err));
   }
@@ -155,8 +161,26 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     this.emit('frame', { cameraId: this.options.id, seq: this.frames++, timeMs: now, image });
   }
 
+  /**
+   * Backpressure for clips processed as fast as possible: while paused FFmpeg blocks on its pipe, so
+   * no frame is lost. Live streams should not be paused (their server keeps sending): skip frames instead.
+   */
+  pause(): void {
+    this.paused = true;
+    clearTimeout(this.watchdog);
+    this.output?.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.output?.resume();
+    if (this.state === 'live') this.armWatchdog();
+  }
+
   private armWatchdog(): void {
     clearTimeout(this.watchdog);
+    if (this.paused) return;
     const ms = this.options.stallTimeoutMs ?? 10_000;
     this.watchdog = setTimeout(() => {
       log.warn({ camera: this.options.id, ms }, 'camera stalled: no frame, restarting FFmpeg');
@@ -168,6 +192,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
   private onExit(err: Error | undefined): void {
     if (this.command === undefined) return; // already handled (error and end can both fire)
     this.command = undefined;
+    this.output = undefined;
     clearTimeout(this.watchdog);
     if (this.closing) return;
     const wasLive = this.state === 'live';

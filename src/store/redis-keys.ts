@@ -63,6 +63,11 @@ export class RedisKeys {
     return `${this.ev}:evidence:${key}`;
   }
 
+  /** HASH (with TTL): the last identity decision of a track, shared by embed workers. */
+  trackDecision(trackId: string): string {
+    return `${this.ev}:track:${trackId}`;
+  }
+
   /** BullMQ `prefix` option: the hash tag keeps each queue's keys in one Cluster slot. */
   queuePrefix(): string {
     return `{${this.prefix}:q}`;

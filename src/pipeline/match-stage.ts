@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamicBatcher } from '../embed/dynamic-batcher.ts';
+import type { IdentityEvent } from '../events/identity-event.ts';
+import { encodeImage } from '../image/decode.ts';
+import type { RgbImage } from '../image/rgb-image.ts';
+import { decide, fuseEmbeddings, type DecisionPolicy, type DecisionResult } from '../match/decision.ts';
+import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
+import { decodeFaceBatch, type FaceBatch, type FaceCropMeta } from '../queue/face-batch.ts';
+import type { DecisionMemory } from './decision-memory.ts';
+import type { EventSink } from './event-sink.ts';
+import type { GallerySource } from './gallery-source.ts';
+
+export interface MatchStageOptions {
+  readonly model: string;
+  readonly topK: number;
+  readonly policy: DecisionPolicy;
+  /** Store evidence crops for matches only (default, privacy) or for every decision. */
+  readonly evidenceFor: 'match' | 'all';
+  /** A later decision is an `update` when its score beats the last one by this much. @defaultValue 0.02 */
+  readonly updateMinGain?: number;
+}
+
+/**
+ * The embed worker's job handler: embeds a batch of crops (through the dynamic batcher), fuses each
+ * track's embeddings, matches them against the watchlist in one search, decides open-set, and writes
+ * one event per track decision (plus updates when confidence rises). Embeddings are never stored:
+ * nothing about a non-matching person is persisted except, if configured, an evidence crop with a TTL.
+ */
+export class MatchStage {
+  constructor(
+    private readonly batcher: DynamicBatcher,
+    private readonly gallery: GallerySource,
+    private readonly decisions: DecisionMemory,
+    private readonly sink: EventSink,
+    private readonly metrics: PipelineMetrics,
+    private readonly options: MatchStageOptions,
+  ) {}
+
+  async process(batch: FaceBatch): Promise<IdentityEvent[]> {
+    const images = decodeFaceBatch(batch);
+    const end = this.metrics.embedBatchSeconds.startTimer();
+    const embeddings = await this.batcher.embed(images);
+    end();
+    this.metrics.facesEmbedded.inc(images.length);
+
+    const tracks = new Map<string, { metas: FaceCropMeta[]; embs: Float32Array[]; images: RgbImage[] }>();
+    batch.crops.forEach((meta, i) => {
+      const t = tracks.get(meta.trackId) ?? { metas: [], embs: [], images: [] };
+      t.metas.push(meta);
+      t.embs.push(embeddings[i]!);
+      t.images.push(images[i]!);
+      tracks.set(meta.trackId, t);
+    });
+    const entries = [...tracks.entries()];
+    const fused = entries.map(([, t]) =>
+      fuseEmbeddings(
+        t.embs,
+        t.metas.map((m) => m.quality),
+      ),
+    );
+    const { gallery, names } = await this.gallery.current();
+    const candidates = await gallery.search(fused, this.options.topK);
+
+    const events: IdentityEvent[] = [];
+    for (const [i, [trackId, t]] of entries.entries()) {
+      const bestIdx = t.metas.reduce((b, m, j) => (m.quality > t.metas[b]!.quality ? j : b), 0);
+      const best = t.metas[bestIdx]!;
+      const facePx = Math.max(...t.metas.map((m) => m.facePx));
+      const quality = Math.max(...t.metas.map((m) => m.quality));
+      const result = decide(this.options.policy, { candidates: candidates[i]!, facePx, quality });
+      const kind = await this.eventKind(trackId, result);
+      if (kind === null) continue;
+      const withEvidence = result.decision === 'match' || this.options.evidenceFor === 'all';
+      const eventId = randomUUID();
+      const event: IdentityEvent = {
+        eventId,
+        kind,
+        camera: batch.camera,
+        trackId,
+        decision: result.decision,
+        identityId: result.identityId,
+        identityName: result.identityId ? (names.get(result.identityId) ?? null) : null,
+        score: result.score,
+        margin: result.margin,
+        threshold: result.threshold,
+        facePx,
+        quality,
+        frameTimeMs: Math.round(best.frameTimeMs),
+        evidenceKey: withEvidence ? eventId : null,
+        model: this.options.model,
+      };
+      await this.sink.append(event, withEvidence ? await encodeImage(t.images[bestIdx]!, 'png') : undefined);
+      await this.decisions.set(trackId, {
+        decision: result.decision,
+        score: result.score,
+        identityId: result.identityId,
+      });
+      this.metrics.events.inc({ decision: result.decision, kind });
+      const newest = Math.max(...t.metas.map((m) => m.frameTimeMs));
+      this.metrics.eventLatencySeconds.observe((Date.now() - newest) / 1000);
+      events.push(event);
+    }
+    return events;
+  }
+
+  /** `decision` for a track's first decision; `update` only when a match appears or firms up. */
+  private async eventKind(trackId: string, r: DecisionResult): Promise<IdentityEvent['kind'] | null> {
+    const prior = await this.decisions.get(trackId);
+    if (!prior) return 'decision';
+    if (r.decision !== 'match') return null;
+    const gain = this.options.updateMinGain ?? 0.02;
+    if (prior.decision !== 'match' || prior.identityId !== r.identityId || r.score >= prior.score + gain)
+      return 'update';
+    return null;
+  }
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { DynamicBatcher } from '../../src/embed/dynamic-batcher.ts';
+import type { IdentityEvent } from '../../src/events/identity-event.ts';
+import type { RgbImage } from '../../src/image/rgb-image.ts';
+import { PipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
+import type { FaceEmbedder } from '../../src/models/embedder.ts';
+import { LocalDecisionMemory } from '../../src/pipeline/decision-memory.ts';
+import { StaticGallerySource } from '../../src/pipeline/gallery-source.ts';
+import { MatchStage } from '../../src/pipeline/match-stage.ts';
+import { encodeFaceBatch } from '../../src/queue/face-batch.ts';
+import { initBackend } from '../../src/runtime/backend.ts';
+
+before(async () => {
+  await initBackend();
+});
+
+/** A chip's first byte picks its embedding: 1 → Jane's direction, 2 → John's, else a stranger's. */
+const DIRS: Record<number, number[]> = { 1: [1, 0, 0], 2: [0, 1, 0], 3: [0, 0, 1] };
+const embedder: FaceEmbedder = {
+  name: 'fake',
+  dim: 3,
+  inputSize: 4,
+  params: 0,
+  async embed(chips: readonly RgbImage[]) {
+    return chips.map((c) => Float32Array.from(DIRS[c.data[0]!] ?? [0.577, 0.577, 0.577]));
+  },
+  dispose() {},
+};
+const chip = (v: number): RgbImage => ({ width: 4, height: 4, data: new Uint8Array(48).fill(v) });
+const meta = (trackId: string, facePx = 20, quality = 0.5) => ({
+  trackId,
+  facePx,
+  quality,
+  box: { x: 0, y: 0, width: facePx, height: facePx },
+  frameTimeMs: Date.now(),
+});
+
+function stage(events: { e: IdentityEvent; evidence?: Buffer }[], evidenceFor: 'match' | 'all' = 'match') {
+  const gallery = new StaticGallerySource(
+    [
+      { identityId: 'jane', embeddings: [Float32Array.from([1, 0, 0])] },
+      { identityId: 'john', embeddings: [Float32Array.from([0, 1, 0])] },
+    ],
+    new Map([
+      ['jane', 'Jane Doe'],
+      ['john', 'John Roe'],
+    ]),
+    3,
+  );
+  return new MatchStage(
+    new DynamicBatcher(embedder, { maxWaitMs: 1 }),
+    gallery,
+    new LocalDecisionMemory(),
+    { append: async (e, evidence) => void events.push({ e, evidence }) },
+    new PipelineMetrics(),
+    {
+      model: 'fake',
+      topK: 3,
+      policy: {
+        minFacePx: 10,
+        thresholds: [{ minFacePx: 10, threshold: 0.8 }],
+        minMargin: 0.1,
+        minQuality: 0.05,
+      },
+      evidenceFor,
+    },
+  );
+}
+
+test('one event per track: enrolled faces match, strangers are unknown, tiny faces too small', async () => {
+  const events: { e: IdentityEvent; evidence?: Buffer }[] = [];
+  const s = stage(events);
+  const batch = encodeFaceBatch({ batchId: 'b', camera: 'cam', enqueuedAtMs: Date.now() }, 4, [
+    { meta: meta('t-jane'), image: chip(1) },
+    { meta: meta('t-jane', 22, 0.6), image: chip(1) },
+    { meta: meta('t-stranger'), image: chip(3) },
+    { meta: meta('t-tiny', 8), image: chip(2) },
+  ]);
+  await s.process(batch);
+  const byTrack = Object.fromEntries(events.map(({ e }) => [e.trackId, e]));
+  assert.equal(events.length, 3);
+  assert.equal(byTrack['t-jane']!.decision, 'match');
+  assert.equal(byTrack['t-jane']!.identityName, 'Jane Doe');
+  assert.equal(byTrack['t-jane']!.facePx, 22);
+  assert.equal(byTrack['t-stranger']!.decision, 'unknown');
+  assert.equal(byTrack['t-stranger']!.identityId, null);
+  assert.equal(byTrack['t-tiny']!.decision, 'too_small');
+  const janeEvidence = events.find(({ e }) => e.trackId === 't-jane')!.evidence!;
+  assert.deepEqual([...janeEvidence.subarray(1, 4)].map((b) => String.fromCharCode(b)).join(''), 'PNG');
+  assert.equal(
+    events.find(({ e }) => e.trackId === 't-stranger')!.evidence,
+    undefined,
+    'no evidence kept of strangers',
+  );
+});
+
+test('a resubmitted track emits an update only when a match appears or firms up', async () => {
+  const events: { e: IdentityEvent }[] = [];
+  const s = stage(events);
+  const submit = (v: number) =>
+    s.process(
+      encodeFaceBatch({ batchId: 'x', camera: 'cam', enqueuedAtMs: Date.now() }, 4, [
+        { meta: meta('t1'), image: chip(v) },
+      ]),
+    );
+  await submit(3); // unknown first
+  await submit(3); // still unknown: silent
+  await submit(1); // now a match: update
+  await submit(1); // same match, same score: silent
+  assert.deepEqual(
+    events.map(({ e }) => `${e.kind}:${e.decision}`),
+    ['decision:unknown', 'update:match'],
+  );
+});
