@@ -97,5 +97,5 @@ test('models with the wrong input shape are rejected', async () => {
   });
   await saveModelToDir(net, join(dir, 'bad'));
   net.dispose();
-  await assert.rejects(createEmbedder(join(dir, 'bad')), /expected one input of shape \[batch, s, s, 3\]/);
+  await assert.rejects(createEmbedder(join(dir, 'bad')), /student model must map \[N,s,s,3\] to \[N,D\]/);
 });

@@ -1,0 +1,410 @@
+/**
+ * Small-face detection benchmark: real LFW faces composited at known sizes into real CCTV frames.
+ *   npm run bench:detect [-- --json out.json --frames 40 --data /work/shared/data]
+ *
+ * Data
+ *  - Frames: /work/shared/data/cctv/vtest.avi (768x576, 10 fps, 795 frames, fixed camera). The sample is
+ *    `--frames` frames in clips of `--clip` consecutive frames, clip starts spread evenly over the video.
+ *    The first frame of each clip is clean and unscored: it starts the motion background after the
+ *    detectors' `reset()` (a camera (re)connecting), so its full-frame scan is not timed either.
+ *  - Faces: LFW DevTest identities (peopleDevTest.txt), image `<name>_0001.jpg`, deep-funnelled 250x250.
+ *    Ground-truth face box in the LFW image: the central 110x110 square, [70, 180) x [70, 180). (Median
+ *    detector boxes on 100 DevTest images: tiny x 64–183, y 83–197; SSD x 74–175, y 69–188 — IoU 0.71 and
+ *    0.85 with it.) The face is shrunk by area averaging to side s ∈ {12, 16, 20, 24, 32, 48, 64} with a
+ *    0.3·s context margin, feathered into the frame (src/detect/composite.ts), so the GT box is exact.
+ *  - Each clip carries one face of every size, non-overlapping (seeded), moving in a straight line at
+ *    0.5–2.5 px/frame like a walking person at that distance; faces change between clips. Each
+ *    composited frame is JPEG-encoded at quality 80 and decoded again so the pasted faces carry the same
+ *    kind of compression artefacts as the video around them.
+ *
+ * Scoring (per detector, per scored frame)
+ *  - Match: detections by descending score, each to the unmatched GT with the highest IoU ≥ 0.3; failing
+ *    that, for GT ≤ 16 px (where a 2–3 px offset alone drops IoU under 0.3), to an unmatched GT that
+ *    contains the detection's centre when the detection's side is within 0.5–2x the GT side.
+ *  - Unmatched detections: vtest's own pedestrians have faces of ~8–15 px that are not labelled. An
+ *    unmatched detection is "don't care" (neither TP nor FP) when its side is ≤ 18 px AND its centre lies
+ *    in a motion region of the clean (uncomposited) frame — i.e. on a real walking person; every other
+ *    unmatched detection is a false positive (so junk on the static background counts at any size).
+ *  - Recall by GT size; precision by size buckets TPs by their GT's size and FPs by the nearest size
+ *    class of the detection's side; overall precision over everything.
+ *  - ms per frame: wall time of `detect()` alone (not decoding/compositing), mean/median/p90 over scored
+ *    frames; fps = 1000 / mean; fps(alt) = 2000 / mean for detection on alternate frames with the tracker
+ *    carrying boxes in between. The machine is shared (2 cores, other jobs): load averages are recorded.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs';
+import { iou, type Box } from '../src/image/box.ts';
+import { decodeImage, decodeImageFile, encodeImage } from '../src/image/decode.ts';
+import type { RgbImage } from '../src/image/rgb-image.ts';
+import { locateFfmpeg } from '../src/decode/ffmpeg-binary.ts';
+import { createRng } from '../src/util/random.ts';
+import { initBackend } from '../src/runtime/backend.ts';
+import { pasteFace, patchSide, type FaceSource } from '../src/detect/composite.ts';
+import { MotionGate } from '../src/detect/motion.ts';
+import {
+  createFaceDetector,
+  type FaceDetection,
+  type FaceDetector,
+  type FaceDetectorOptions,
+} from '../src/detect/index.ts';
+
+const SIZES = [12, 16, 20, 24, 32, 48, 64] as const;
+const LFW_FACE: Box = { x: 70, y: 70, width: 110, height: 110 };
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+};
+
+/** The detector configurations compared; `name` is the report key. */
+const CONFIGS: Record<string, FaceDetectorOptions> = {
+  'plain-tiny-416': { type: 'plain-tiny', inputSize: 416 },
+  'plain-tiny-608': { type: 'plain-tiny', inputSize: 608 },
+  'plain-ssd': { type: 'plain-ssd' },
+  'tiled-tiny': { type: 'tiled-tiny' },
+  'tiled-tiny-full': { type: 'tiled-tiny', motion: false },
+  'tiled-ssd': { type: 'tiled-ssd' },
+};
+
+const opts = new Command('bench:detect')
+  .option('--json <file>', 'also write the results as JSON')
+  .option('--frames <n>', 'frames decoded (incl. one unscored warm-up frame per clip)', positiveInt, 40)
+  .option('--clip <n>', 'consecutive frames per clip', positiveInt, 10)
+  .option('--data <dir>', 'data root holding lfw/ and cctv/', '/work/shared/data')
+  .option('--seed <s>', 'random seed', 'bench-detect-1')
+  .option(
+    '--detectors <names>',
+    `comma-separated, of: ${Object.keys(CONFIGS).join(', ')}`,
+    Object.keys(CONFIGS).join(','),
+  )
+  .parse()
+  .opts<{ json?: string; frames: number; clip: number; data: string; seed: string; detectors: string }>();
+
+const names = opts.detectors.split(',').map((s) => s.trim());
+for (const n of names) if (!CONFIGS[n]) throw new InvalidArgumentError(`unknown detector ${n}`);
+
+process.env.BRIDGEFACE_BACKEND ??= 'wasm';
+const backend = await initBackend();
+const loadStart = loadavg();
+
+// ---------------------------------------------------------------- frames
+const VIDEO = { path: join(opts.data, 'cctv', 'vtest.avi'), width: 768, height: 576, frames: 795 };
+const clipCount = Math.max(1, Math.round(opts.frames / opts.clip));
+const clipStarts: number[] = [];
+for (let c = 0; c < clipCount; c++) {
+  clipStarts.push(Math.round(20 + (c * (VIDEO.frames - 20 - opts.clip)) / clipCount));
+}
+const wanted = clipStarts.flatMap((s) => Array.from({ length: opts.clip }, (_, i) => s + i));
+
+async function decodeFrames(indices: number[]): Promise<Map<number, RgbImage>> {
+  const ffmpeg = await locateFfmpeg();
+  if (!ffmpeg) throw new Error('no ffmpeg found');
+  const select = indices.map((i) => `eq(n\\,${i})`).join('+');
+  const args = ['-hide_banner', '-loglevel', 'error', '-i', VIDEO.path, '-vf', `select='${select}'`];
+  args.push('-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
+  const child = spawn(ffmpeg.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => chunks.push(c));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`ffmpeg exited ${code}: ${err}`);
+  const all = Buffer.concat(chunks);
+  const size = VIDEO.width * VIDEO.height * 3;
+  const sorted = [...indices].sort((a, b) => a - b);
+  if (all.length !== size * sorted.length)
+    throw new Error(`ffmpeg gave ${all.length / size} frames, wanted ${sorted.length}`);
+  const out = new Map<number, RgbImage>();
+  sorted.forEach((n, k) =>
+    out.set(n, {
+      width: VIDEO.width,
+      height: VIDEO.height,
+      data: new Uint8Array(all.subarray(k * size, (k + 1) * size)),
+    }),
+  );
+  return out;
+}
+
+// ---------------------------------------------------------------- faces
+function lfwSources(dataDir: string, count: number, seed: string): Promise<FaceSource[]> {
+  const lines = readFileSync(join(dataDir, 'lfw', 'peopleDevTest.txt'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1);
+  const people = lines.map((l) => l.split('\t')[0]).filter((n) => n);
+  const picked = createRng(`${seed}-people`).shuffle(people).slice(0, count);
+  return Promise.all(
+    picked.map(async (name) => ({
+      image: await decodeImageFile(join(dataDir, 'lfw', 'images_deepfunneled', name, `${name}_0001.jpg`)),
+      face: LFW_FACE,
+    })),
+  );
+}
+
+interface Mover {
+  source: FaceSource;
+  size: number;
+  x0: number;
+  y0: number;
+  vx: number;
+  vy: number;
+}
+
+/** One face per size, trajectories' bounding boxes pairwise disjoint (4 px gap), inside the frame. */
+function planClip(sources: FaceSource[], rng: ReturnType<typeof createRng>, frames: number): Mover[] {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const movers: Mover[] = [];
+    const spans: Box[] = [];
+    let ok = true;
+    for (const size of [...SIZES].reverse()) {
+      const P = patchSide(size);
+      const speed = rng.uniform(0.5, 2.5);
+      const angle = rng.uniform(0, 2 * Math.PI);
+      const vx = speed * Math.cos(angle);
+      const vy = speed * Math.sin(angle);
+      const travelX = Math.abs(vx) * frames;
+      const travelY = Math.abs(vy) * frames;
+      let placed = false;
+      for (let t = 0; t < 200 && !placed; t++) {
+        const x0 = rng.uniform(Math.max(0, -vx * frames), VIDEO.width - P - Math.max(0, vx * frames));
+        const y0 = rng.uniform(Math.max(0, -vy * frames), VIDEO.height - P - Math.max(0, vy * frames));
+        const span = {
+          x: Math.min(x0, x0 + vx * frames) - 4,
+          y: Math.min(y0, y0 + vy * frames) - 4,
+          width: P + travelX + 8,
+          height: P + travelY + 8,
+        };
+        if (spans.some((s) => iou(s, span) > 0)) continue;
+        spans.push(span);
+        movers.push({ source: sources[rng.int(0, sources.length - 1)], size, x0, y0, vx, vy });
+        placed = true;
+      }
+      if (!placed) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return movers;
+  }
+  throw new Error('could not place non-overlapping faces');
+}
+
+async function jpegRoundTrip(image: RgbImage): Promise<RgbImage> {
+  const raw = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
+  return decodeImage(await raw.jpeg({ quality: 80 }).toBuffer());
+}
+
+// ---------------------------------------------------------------- scoring
+interface Tally {
+  gt: number[];
+  tp: number[];
+  fpBySize: number[];
+  fp: number;
+  dontCare: number;
+  ms: number[];
+  inputPixels: number[];
+  coverage: number[];
+}
+
+const nearestSize = (side: number): number => {
+  let best = 0;
+  for (let i = 1; i < SIZES.length; i++)
+    if (Math.abs(SIZES[i] - side) < Math.abs(SIZES[best] - side)) best = i;
+  return best;
+};
+const inside = (x: number, y: number, b: Box): boolean =>
+  x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
+
+function score(
+  t: Tally,
+  dets: FaceDetection[],
+  gts: { box: Box; sizeIdx: number }[],
+  pedestrians: Box[],
+): void {
+  const used = new Array<boolean>(gts.length).fill(false);
+  for (const g of gts) t.gt[g.sizeIdx]++;
+  for (const d of [...dets].sort((a, b) => b.score - a.score)) {
+    let best = -1;
+    let bestIou = 0.3;
+    gts.forEach((g, k) => {
+      const v = iou(d.box, g.box);
+      if (!used[k] && v >= bestIou) {
+        best = k;
+        bestIou = v;
+      }
+    });
+    const cx = d.box.x + d.box.width / 2;
+    const cy = d.box.y + d.box.height / 2;
+    const side = Math.max(d.box.width, d.box.height);
+    if (best < 0) {
+      best = gts.findIndex(
+        (g, k) =>
+          !used[k] &&
+          g.box.width <= 16 &&
+          inside(cx, cy, g.box) &&
+          side >= 0.5 * g.box.width &&
+          side <= 2 * g.box.width,
+      );
+    }
+    if (best >= 0) {
+      used[best] = true;
+      t.tp[gts[best].sizeIdx]++;
+    } else if (side <= 18 && pedestrians.some((p) => inside(cx, cy, p))) {
+      t.dontCare++;
+    } else {
+      t.fp++;
+      t.fpBySize[nearestSize(side)]++;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- run
+const t0 = performance.now();
+const [frames, sources] = await Promise.all([decodeFrames(wanted), lfwSources(opts.data, 200, opts.seed)]);
+const detectors = new Map<string, FaceDetector>();
+for (const n of names) detectors.set(n, await createFaceDetector(CONFIGS[n]));
+const tallies = new Map<string, Tally>();
+const zeros = (): number[] => SIZES.map(() => 0);
+for (const n of names)
+  tallies.set(n, {
+    gt: zeros(),
+    tp: zeros(),
+    fpBySize: zeros(),
+    fp: 0,
+    dontCare: 0,
+    ms: [],
+    inputPixels: [],
+    coverage: [],
+  });
+const tensorsBefore = tf.memory().numTensors;
+const rng = createRng(opts.seed);
+let scored = 0;
+for (const start of clipStarts) {
+  const movers = planClip(sources, rng, opts.clip);
+  const cleanGate = new MotionGate();
+  for (const d of detectors.values()) d.reset();
+  for (let i = 0; i < opts.clip; i++) {
+    const clean = frames.get(start + i) as RgbImage;
+    const pedestrians = cleanGate.update(clean);
+    if (i === 0) {
+      for (const d of detectors.values()) await d.detect(clean); // warm-up: starts the background
+      continue;
+    }
+    const frame = { ...clean, data: clean.data.slice() };
+    const gts = movers.map((m) => ({
+      box: pasteFace(frame, m.source, Math.round(m.x0 + m.vx * i), Math.round(m.y0 + m.vy * i), m.size),
+      sizeIdx: SIZES.indexOf(m.size as (typeof SIZES)[number]),
+    }));
+    const composite = await jpegRoundTrip(frame);
+    if (scored === 0 && opts.json)
+      writeFileSync(opts.json.replace(/\.json$/, '') + '-sample.png', await encodeImage(composite));
+    scored++;
+    for (const [n, d] of detectors) {
+      const dets = await d.detect(composite);
+      const st = d.lastStats();
+      const t = tallies.get(n) as Tally;
+      score(t, dets, gts, pedestrians.full ? [] : pedestrians.regions);
+      t.ms.push(st?.ms ?? NaN);
+      t.inputPixels.push(st?.inputPixels ?? NaN);
+      t.coverage.push(st?.coverage ?? NaN);
+    }
+  }
+  process.stderr.write(`clip at frame ${start} done (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+}
+const leaked = tf.memory().numTensors - tensorsBefore;
+for (const d of detectors.values()) d.dispose();
+
+// ---------------------------------------------------------------- report
+const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
+const quantile = (a: number[], q: number): number => {
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
+const results = names.map((n) => {
+  const t = tallies.get(n) as Tally;
+  const tp = t.tp.reduce((a, b) => a + b, 0);
+  const gt = t.gt.reduce((a, b) => a + b, 0);
+  return {
+    detector: n,
+    options: CONFIGS[n],
+    recall_by_size: Object.fromEntries(SIZES.map((s, i) => [s, ratio(t.tp[i], t.gt[i])])),
+    precision_by_size: Object.fromEntries(SIZES.map((s, i) => [s, ratio(t.tp[i], t.tp[i] + t.fpBySize[i])])),
+    recall_16_24: ratio(t.tp[1] + t.tp[2] + t.tp[3], t.gt[1] + t.gt[2] + t.gt[3]),
+    recall_32_up: ratio(t.tp[4] + t.tp[5] + t.tp[6], t.gt[4] + t.gt[5] + t.gt[6]),
+    recall: ratio(tp, gt),
+    precision: ratio(tp, tp + t.fp),
+    tp,
+    fp: t.fp,
+    dont_care: t.dontCare,
+    gt,
+    ms_mean: mean(t.ms),
+    ms_median: quantile(t.ms, 0.5),
+    ms_p90: quantile(t.ms, 0.9),
+    fps: 1000 / mean(t.ms),
+    fps_alternate: 2000 / mean(t.ms),
+    input_megapixels_mean: mean(t.inputPixels) / 1e6,
+    coverage_mean: mean(t.coverage),
+  };
+});
+const pct = (v: number | null): string => (v === null ? '   -' : `${(100 * v).toFixed(0).padStart(3)}%`);
+const header = [
+  'detector'.padEnd(16),
+  ...SIZES.map((s) => `R${s}`.padStart(4)),
+  ' R16-24',
+  ' R32+',
+  ' prec',
+  '  FP',
+  ' ms/fr',
+  '  fps',
+  ' MPix',
+  ' cover',
+];
+console.log(
+  `\nrecall by face size (px), precision, speed — ${scored} scored frames, ${scored * SIZES.length} faces, backend ${backend.tfBackend}, load ${loadStart.map((v) => v.toFixed(1)).join('/')}`,
+);
+console.log(header.join(' '));
+for (const r of results) {
+  console.log(
+    [
+      r.detector.padEnd(16),
+      ...SIZES.map((s) => pct(r.recall_by_size[s])),
+      pct(r.recall_16_24).padStart(7),
+      pct(r.recall_32_up).padStart(5),
+      pct(r.precision).padStart(5),
+      String(r.fp).padStart(4),
+      r.ms_mean.toFixed(0).padStart(6),
+      r.fps.toFixed(1).padStart(5),
+      r.input_megapixels_mean.toFixed(2).padStart(5),
+      pct(r.coverage_mean).padStart(6),
+    ].join(' '),
+  );
+}
+console.log('precision by size (TP by GT size, FP by nearest size of the detection):');
+for (const r of results)
+  console.log(
+    `  ${r.detector.padEnd(16)} ${SIZES.map((s) => `${s}:${pct(r.precision_by_size[s])}`).join(' ')}  dont-care ${r.dont_care}`,
+  );
+const report = {
+  benchmark: 'detect',
+  date: new Date().toISOString(),
+  backend: backend.tfBackend,
+  load_average_start: loadStart,
+  load_average_end: loadavg(),
+  frames_decoded: wanted.length,
+  frames_scored: scored,
+  clip_starts: clipStarts,
+  sizes: SIZES,
+  seed: opts.seed,
+  tensor_leak: leaked,
+  wall_s: (performance.now() - t0) / 1000,
+  results,
+};
+console.log(`wall ${report.wall_s.toFixed(0)} s, tensors leaked across the run: ${leaked}`);
+if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2));

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/**
+ * Load-time options of the detector plugins: one strict schema per plugin (unknown keys are errors, so
+ * a typo fails at start), every default documented here and applied once by `parse`.
+ */
+
+const boxSchema = z.strictObject({
+  x: z.number(),
+  y: z.number(),
+  width: z.number().nonnegative(),
+  height: z.number().nonnegative(),
+});
+
+export const ignoreZoneSchema = z.union([
+  z.strictObject({ rect: boxSchema }),
+  z.strictObject({ polygon: z.array(z.tuple([z.number(), z.number()])).min(3) }),
+]);
+
+export const motionSchema = z.strictObject({
+  /** Grid cell side in frame pixels. */
+  cell: z.number().int().min(2).max(64).default(8),
+  /** Background EMA rate per frame. */
+  learningRate: z.number().gt(0).max(1).default(0.05),
+  /** Cell-mean luma difference marking motion. */
+  threshold: z.number().positive().default(10),
+  /** Dilation in cells before grouping. */
+  dilate: z.number().int().min(0).max(8).default(1),
+  /** Smallest component, in foreground cells. */
+  minCells: z.number().int().min(1).default(2),
+  /** Foreground fraction above which the whole frame is scanned. */
+  maxForeground: z.number().gt(0).max(1).default(0.5),
+});
+
+const common = {
+  /** Directory of face-api's model files. Default: the models shipped in `@vladmandic/face-api/model`. */
+  modelDir: z.string().optional(),
+  /** Detections whose centre lies in a zone are dropped (frame pixels). Default: none. */
+  ignoreZones: z.array(ignoreZoneSchema).default([]),
+  /** NMS IoU threshold across tiles and scales. Default 0.3. */
+  nmsIou: z.number().min(0).max(1).default(0.3),
+};
+
+const tiled = {
+  ...common,
+  /**
+   * Smallest face side (frame px) to find. Sets the upscaling: scale = inputFaceSize / minFaceSize.
+   * Detections under 0.75 · minFaceSize are dropped. Default 16.
+   */
+  minFaceSize: z.number().min(4).default(16),
+  /** Largest face side (frame px) to find; coarser scales are added until it is covered. Default 96. */
+  maxFaceSize: z.number().min(8).default(96),
+  /** Frame px added around each scanned region (context for the net). Default 8. */
+  regionMargin: z.number().min(0).default(8),
+  /**
+   * Motion gating: scan only regions that moved (plus `regionsOfInterest`); `false` scans every frame
+   * whole. Default: enabled with the motion defaults.
+   */
+  motion: z.union([z.literal(false), motionSchema]).default(() => motionSchema.parse({})),
+  /** With motion gating, scan the whole frame every Nth call anyway (0 = never). Default 0. */
+  fullFrameEvery: z.number().int().min(0).default(0),
+  /** Most tiles per network call. Default 4. */
+  maxBatch: z.number().int().min(1).max(64).default(4),
+};
+
+export const tiledTinySchema = z.strictObject({
+  type: z.literal('tiled-tiny'),
+  ...tiled,
+  /** Objectness threshold. Default 0.45. */
+  scoreThreshold: z.number().min(0).max(1).default(0.45),
+  /** Face side in network px the tiny detector finds reliably (measured: ~40–48). Default 44. */
+  inputFaceSize: z.number().min(8).default(44),
+  /**
+   * Largest face side in network px searched at one scale (the net handles ~200, but a level's tile
+   * overlap must exceed its largest face, so narrow levels are cheaper: coarser levels cost 1/4 per
+   * octave). Default 88 (one octave per level).
+   */
+  maxInputFaceSize: z.number().min(16).default(88),
+  /** Largest tile side in network px (multiple of 32); bigger tiles waste less on overlap. Default 640. */
+  maxTileInput: z.number().int().min(64).default(640),
+});
+
+export const tiledSsdSchema = z.strictObject({
+  type: z.literal('tiled-ssd'),
+  ...tiled,
+  /** Face score threshold. Default 0.5 (face-api's). */
+  scoreThreshold: z.number().min(0).max(1).default(0.5),
+  /** Face side in network px SSD (512 input) finds reliably (measured: ~16). Default 16. */
+  inputFaceSize: z.number().min(8).default(16),
+  /** Largest face side in network px it handles well at one scale. Default 256. */
+  maxInputFaceSize: z.number().min(16).default(256),
+});
+
+export const plainTinySchema = z.strictObject({
+  type: z.literal('plain-tiny'),
+  ...common,
+  /** face-api's inputSize (multiple of 32; the frame is padded to square and resized to it). Default 416. */
+  inputSize: z.number().int().min(32).multipleOf(32).default(416),
+  /** Default 0.5 (face-api's default). */
+  scoreThreshold: z.number().min(0).max(1).default(0.5),
+});
+
+export const plainSsdSchema = z.strictObject({
+  type: z.literal('plain-ssd'),
+  ...common,
+  /** Default 0.5 (face-api's default). */
+  scoreThreshold: z.number().min(0).max(1).default(0.5),
+  /** Default 100 (face-api's default). */
+  maxResults: z.number().int().min(1).default(100),
+});
+
+export type TiledTinyOptions = z.output<typeof tiledTinySchema>;
+export type TiledSsdOptions = z.output<typeof tiledSsdSchema>;
+export type PlainTinyOptions = z.output<typeof plainTinySchema>;
+export type PlainSsdOptions = z.output<typeof plainSsdSchema>;
+export type MotionConfig = z.output<typeof motionSchema>;
+
+/** What callers pass to `createFaceDetector`: `type` plus any options (defaults fill the rest). */
+export type FaceDetectorOptions =
+  | z.input<typeof tiledTinySchema>
+  | z.input<typeof tiledSsdSchema>
+  | z.input<typeof plainTinySchema>
+  | z.input<typeof plainSsdSchema>;
+
+export type FaceDetectorType = FaceDetectorOptions['type'];

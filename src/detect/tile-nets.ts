@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  loadSsdNet,
+  loadTinyFaceNet,
+  ssdNetInput,
+  tinyForward,
+  type SsdNet,
+  type TinyFaceNet,
+} from './face-api-nets.ts';
+import { decodeTinyYoloGrid, TINY_FACE_STRIDE, type GridDetection } from './tiny-yolo-decode.ts';
+
+/**
+ * A detector network as the tiled detector sees it: a batch of same-sized tiles (NHWC, 0..255) in,
+ * per-tile detections in the tile's network pixels out. Tensors created here are freed here.
+ */
+export interface TileNet {
+  /** Tile input sides must be multiples of this. */
+  readonly align: number;
+  /** When set, tiles must be exactly this square size (SSD's fixed 512 input). */
+  readonly fixedInput?: number;
+  run(batch: tf.Tensor4D, scoreThreshold: number): Promise<GridDetection[][]>;
+  dispose(): void;
+}
+
+/** face-api's tiny face detector: fully convolutional, any input whose sides are multiples of 32. */
+export async function createTinyTileNet(modelDir?: string): Promise<TileNet> {
+  const net: TinyFaceNet = await loadTinyFaceNet(modelDir);
+  let disposed = false;
+  return {
+    align: TINY_FACE_STRIDE,
+    async run(batch, scoreThreshold) {
+      const [n, h, w] = batch.shape;
+      const out = tf.tidy(() => tinyForward(net, batch));
+      let raw: Float32Array;
+      try {
+        raw = (await out.data()) as Float32Array;
+      } finally {
+        out.dispose();
+      }
+      const gridHeight = h / TINY_FACE_STRIDE;
+      const gridWidth = w / TINY_FACE_STRIDE;
+      const per = raw.length / n;
+      const result: GridDetection[][] = [];
+      for (let i = 0; i < n; i++) {
+        result.push(
+          decodeTinyYoloGrid(raw.subarray(i * per, (i + 1) * per), { gridWidth, gridHeight, scoreThreshold }),
+        );
+      }
+      return result;
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      net.dispose();
+    },
+  };
+}
+
+/** Side of SSD MobileNet v1's fixed input. */
+export const SSD_INPUT = 512;
+
+/**
+ * face-api's SSD MobileNet v1 on 512x512 tiles (its fixed input; its anchor set is built for it).
+ * Boxes come out as relative [y0, x0, y1, x1]; each anchor's face score is thresholded here, and the
+ * tiled detector's global NMS replaces SSD's per-image NMS.
+ */
+export async function createSsdTileNet(modelDir?: string): Promise<TileNet> {
+  const net: SsdNet = await loadSsdNet(modelDir);
+  let disposed = false;
+  return {
+    align: SSD_INPUT,
+    fixedInput: SSD_INPUT,
+    async run(batch, scoreThreshold) {
+      const items = tf.unstack(batch) as tf.Tensor3D[];
+      let boxesT: tf.Tensor | undefined;
+      let scoresT: tf.Tensor | undefined;
+      try {
+        const input = await ssdNetInput(items);
+        [boxesT, scoresT] = tf.tidy(() => {
+          const { boxes, scores } = net.forwardInput(input);
+          return [tf.stack(boxes), tf.stack(scores)];
+        });
+        const [boxes, scores] = await Promise.all([boxesT.data(), scoresT.data()]);
+        const anchors = scoresT.shape[1] as number;
+        const result: GridDetection[][] = [];
+        for (let i = 0; i < items.length; i++) {
+          const dets: GridDetection[] = [];
+          for (let a = 0; a < anchors; a++) {
+            const score = scores[i * anchors + a];
+            if (!(score > scoreThreshold)) continue;
+            const o = (i * anchors + a) * 4;
+            const y0 = Math.max(0, boxes[o]) * SSD_INPUT;
+            const x0 = Math.max(0, boxes[o + 1]) * SSD_INPUT;
+            const y1 = Math.min(1, boxes[o + 2]) * SSD_INPUT;
+            const x1 = Math.min(1, boxes[o + 3]) * SSD_INPUT;
+            if (x1 > x0 && y1 > y0)
+              dets.push({ box: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, score });
+          }
+          result.push(dets);
+        }
+        return result;
+      } finally {
+        tf.dispose(items);
+        boxesT?.dispose();
+        scoresT?.dispose();
+      }
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      net.dispose();
+    },
+  };
+}

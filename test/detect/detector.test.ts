@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { pasteFace } from '../../src/detect/composite.ts';
+import { createFaceDetector, DetectorConfigError, type FaceDetectorOptions } from '../../src/detect/index.ts';
+import { iou, type Box } from '../../src/image/box.ts';
+import { decodeImageFile } from '../../src/image/decode.ts';
+import type { RgbImage } from '../../src/image/rgb-image.ts';
+import { resizeArea } from '../../src/image/resize.ts';
+import { initBackend } from '../../src/runtime/backend.ts';
+
+const demo = join(
+  dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')),
+  'demo',
+);
+
+/**
+ * A 320x240 frame (a shrunken face-api sample photo as background) with one real face from another
+ * sample pasted at `size` px; returns the frame and the face's ground-truth box. The source face box
+ * is found once with plain SSD on the full-resolution photo.
+ */
+async function scene(size: number): Promise<{ frame: RgbImage; gt: Box }> {
+  const photo = await decodeImageFile(join(demo, 'sample1.jpg'));
+  const ssd = await createFaceDetector({ type: 'plain-ssd' });
+  const faces = await ssd.detect(photo);
+  ssd.dispose();
+  assert.ok(faces.length > 0, 'SSD finds a face in sample1.jpg');
+  const face = faces[0].box;
+  const background = resizeArea(await decodeImageFile(join(demo, 'sample6.jpg')), 320, 240);
+  const frame = { ...background, data: background.data.slice() };
+  const gt = pasteFace(frame, { image: photo, face }, 150, 100, size);
+  return { frame, gt };
+}
+
+test('tiled-tiny finds a 20 px face that plain-tiny at 416 misses; no tensor leaks', async () => {
+  await initBackend();
+  const { frame, gt } = await scene(20);
+  const before = tf.memory().numTensors;
+  const tiled = await createFaceDetector({ type: 'tiled-tiny', motion: false, maxFaceSize: 40 });
+  const plain = await createFaceDetector({ type: 'plain-tiny', inputSize: 416 });
+  const loaded = tf.memory().numTensors;
+  const found = await tiled.detect(frame);
+  const missed = await plain.detect(frame);
+  assert.equal(tf.memory().numTensors, loaded, 'detect leaves no tensors behind');
+  assert.ok(
+    found.some((d) => iou(d.box, gt) >= 0.3),
+    `tiled-tiny: ${JSON.stringify(found)}`,
+  );
+  assert.ok(!missed.some((d) => iou(d.box, gt) >= 0.3), 'plain-tiny at 416 should miss a 20 px face');
+  const stats = tiled.lastStats();
+  assert.ok(stats && stats.tiles > 0 && stats.coverage === 1);
+  tiled.dispose();
+  plain.dispose();
+  tiled.dispose(); // idempotent
+  assert.equal(tf.memory().numTensors, before, 'dispose frees the weights');
+  await assert.rejects(() => tiled.detect(frame), /after dispose/);
+});
+
+test('motion gating skips a static frame; regionsOfInterest and ignore zones are honoured', async () => {
+  await initBackend();
+  const { frame, gt } = await scene(24);
+  const det = await createFaceDetector({ type: 'tiled-tiny', maxFaceSize: 40 });
+  assert.ok(
+    (await det.detect(frame)).some((d) => iou(d.box, gt) >= 0.3),
+    'first frame is scanned whole',
+  );
+  assert.deepEqual(await det.detect(frame), [], 'nothing moved: nothing scanned');
+  assert.equal(det.lastStats()?.tiles, 0);
+  const roi = { x: gt.x - 10, y: gt.y - 10, width: gt.width + 20, height: gt.height + 20 };
+  const viaRoi = await det.detect(frame, { regionsOfInterest: [roi] });
+  assert.ok(
+    viaRoi.some((d) => iou(d.box, gt) >= 0.3),
+    'a tracker ROI is scanned',
+  );
+  assert.ok((det.lastStats()?.coverage ?? 1) < 0.1);
+  det.dispose();
+
+  const zoned = await createFaceDetector({
+    type: 'tiled-tiny',
+    motion: false,
+    maxFaceSize: 40,
+    ignoreZones: [{ rect: roi }],
+  });
+  assert.ok(!(await zoned.detect(frame)).some((d) => iou(d.box, gt) >= 0.3), 'ignored inside the zone');
+  zoned.dispose();
+});
+
+test('options are validated by the plugin schema', async () => {
+  await assert.rejects(
+    () => createFaceDetector({ type: 'nope' } as unknown as FaceDetectorOptions),
+    DetectorConfigError,
+  );
+  await assert.rejects(
+    () => createFaceDetector({ type: 'tiled-tiny', minFaceSise: 12 } as unknown as FaceDetectorOptions),
+    /minFaceSise|Unrecognized/,
+  );
+  await assert.rejects(() => createFaceDetector({ type: 'plain-tiny', inputSize: 100 }), DetectorConfigError);
+});
