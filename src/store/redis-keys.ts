@@ -68,6 +68,11 @@ export class RedisKeys {
     return `${this.ev}:track:${trackId}`;
   }
 
+  /** HASH camera id → JSON status (state, last frame time, restarts) written by camera workers. */
+  cameraStatus(): string {
+    return `{${this.prefix}:cam}:status`;
+  }
+
   /** BullMQ `prefix` option: the hash tag keeps each queue's keys in one Cluster slot. */
   queuePrefix(): string {
     return `{${this.prefix}:q}`;
@@ -75,6 +80,6 @@ export class RedisKeys {
 
   /** Pattern matching every key of this prefix (for tests' cleanup). */
   allKeysPatterns(): string[] {
-    return [`${this.wl}:*`, `${this.ev}:*`, `${this.queuePrefix()}:*`];
+    return [`${this.wl}:*`, `${this.ev}:*`, `${this.queuePrefix()}:*`, `{${this.prefix}:cam}:*`];
   }
 }

@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { basename } from 'node:path';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../config/load-config.ts';
+import { configSchema, type BridgefaceConfig } from '../../config/schema.ts';
+import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
+import { decodeImageFile } from '../../image/decode.ts';
+import { createEmbedder } from '../../models/registry.ts';
+import { RedisKeys } from '../../store/redis-keys.ts';
+import { WatchlistStore } from '../../store/watchlist-store.ts';
+import { readFile } from 'node:fs/promises';
+
+interface StoreOptions {
+  readonly config?: string;
+}
+
+/** Config from --config, else defaults (Redis from BRIDGEFACE_REDIS_URL): enrolment needs no camera. */
+async function configFor(o: StoreOptions): Promise<BridgefaceConfig> {
+  if (o.config) return loadConfig(o.config);
+  return configSchema.parse({
+    cameras: [{ id: 'none', url: 'none' }],
+    redis: {
+      url: process.env.BRIDGEFACE_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      prefix: process.env.BRIDGEFACE_REDIS_PREFIX ?? 'bf',
+    },
+  });
+}
+
+async function withStore<T>(
+  o: StoreOptions,
+  fn: (store: WatchlistStore, config: BridgefaceConfig) => Promise<T>,
+): Promise<T> {
+  const config = await configFor(o);
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  try {
+    return await fn(new WatchlistStore(redis, new RedisKeys(config.redis.prefix)), config);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('enroll')
+    .description('add an identity to the watchlist from HR photos (each must show exactly one face)')
+    .requiredOption('--name <name>', 'display name, e.g. "Jane Doe"')
+    .option('--config <file>', 'pipeline config (Redis, embed model)')
+    .argument('<photos...>', 'JPEG/PNG photos of the person')
+    .action(async (photos: string[], o: StoreOptions & { name: string }) => {
+      await withStore(o, async (store, config) => {
+        // The watchlist lives in the probe model's space: the student's (teacher + adapter) by default.
+        const probe = await createEmbedder(config.embed.model);
+        const probeName = probe.name;
+        probe.dispose();
+        const gallery = await createGalleryEmbedder(config.embed.model, probeName);
+        try {
+          const embeddings: Float32Array[] = [];
+          const jpegs: Buffer[] = [];
+          for (const photo of photos) {
+            embeddings.push(await gallery.embedPhoto(await decodeImageFile(photo), basename(photo)));
+            jpegs.push(await readFile(photo));
+          }
+          const identity = await store.enrol({
+            name: o.name,
+            model: gallery.model,
+            embeddings,
+            photos: jpegs,
+          });
+          console.log(
+            `enrolled ${identity.name} (${identity.id}) from ${photos.length} photo(s) in the ${identity.model} space`,
+          );
+        } finally {
+          gallery.dispose();
+        }
+      });
+    });
+
+  const wl = program.command('watchlist').description('list or remove watchlist identities');
+  wl.command('ls')
+    .option('--config <file>', 'pipeline config (Redis)')
+    .option('--json', 'print JSON')
+    .action(async (o: StoreOptions & { json?: boolean }) => {
+      await withStore(o, async (store) => {
+        const all = await store.list();
+        if (o.json) console.log(JSON.stringify(all, null, 2));
+        else for (const i of all) console.log(`${i.id}  ${i.name}  photos=${i.photos}  model=${i.model}`);
+        if (!o.json && all.length === 0) console.log('(watchlist empty)');
+      });
+    });
+  wl.command('rm')
+    .argument('<id>', 'identity id (see watchlist ls)')
+    .option('--config <file>', 'pipeline config (Redis)')
+    .action(async (id: string, o: StoreOptions) => {
+      await withStore(o, async (store) => {
+        if (!(await store.remove(id)))
+          throw Object.assign(new Error(`no identity ${id} on the watchlist`), { code: 'NOT_FOUND' });
+        console.log(`removed ${id} and all its data`);
+      });
+    });
+}

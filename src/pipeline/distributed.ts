@@ -1,0 +1,108 @@
+import { Redis } from 'ioredis';
+import type { BridgefaceConfig } from '../config/schema.ts';
+import { EventLog } from '../events/event-log.ts';
+import { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
+import { createEmbedder } from '../models/registry.ts';
+import { BullBatchSink, startBatchWorker } from '../queue/embed-queue.ts';
+import { RedisKeys } from '../store/redis-keys.ts';
+import { WatchlistStore } from '../store/watchlist-store.ts';
+import { log } from '../util/log.ts';
+import { createMatchStage, startCameraStage } from './assemble.ts';
+import { RedisDecisionMemory } from './decision-memory.ts';
+import { FanoutEventSink, JsonlEventSink, RedisEventSink, type EventSink } from './event-sink.ts';
+import { StoreGallerySource } from './gallery-source.ts';
+
+export interface RoleHandle {
+  readonly metrics: PipelineMetrics;
+  /** Resolves when the role has nothing more to do (file cameras ended); never for live roles. */
+  readonly finished: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A Redis client that waits for Redis instead of failing: at start and after an outage, commands queue
+ * until the server is back (workers "wait and resume"), with capped reconnect delays.
+ */
+export function connectRedis(config: BridgefaceConfig): Redis {
+  const redis = new Redis(config.redis.url, {
+    maxRetriesPerRequest: null,
+    retryStrategy: (attempt) => Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)),
+  });
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (!down) log.warn({ url: config.redis.url, err: err.message }, 'Redis unreachable; waiting for it');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log.info({ url: config.redis.url }, 'Redis reachable again');
+    down = false;
+  });
+  return redis;
+}
+
+/** Camera role: decode → detect → track → batches on the BullMQ embed queue; camera status to Redis. */
+export async function startCameraRole(config: BridgefaceConfig, redis: Redis): Promise<RoleHandle> {
+  const keys = new RedisKeys(config.redis.prefix);
+  const metrics = new PipelineMetrics();
+  const sink = new BullBatchSink(redis, keys, config.queue);
+  const stage = await startCameraStage(config, sink, metrics);
+  const publish = (): void => {
+    const fields = stage.status().flatMap((s) => [s.id, JSON.stringify(s)]);
+    if (fields.length > 0) redis.hset(keys.cameraStatus(), ...fields).catch(() => {});
+    sink
+      .backlog()
+      .then((n) => metrics.queueDepth.set(n))
+      .catch(() => {});
+  };
+  for (const s of stage.sources) s.on('state', publish);
+  const timer = setInterval(publish, 5000);
+  timer.unref();
+  let closing: Promise<void> | undefined;
+  return {
+    metrics,
+    finished: stage.finished,
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer);
+        await stage.close();
+        publish();
+        await sink.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Embed role: BullMQ worker → student (or teacher) → watchlist match → events stream. */
+export async function startEmbedRole(config: BridgefaceConfig, redis: Redis): Promise<RoleHandle> {
+  const keys = new RedisKeys(config.redis.prefix);
+  const metrics = new PipelineMetrics();
+  const embedder = await createEmbedder(config.embed.model);
+  const store = new WatchlistStore(redis, keys);
+  const gallery = new StoreGallerySource(store, redis, keys, embedder.name, embedder.dim);
+  const sinks: EventSink[] = [new RedisEventSink(new EventLog(redis, keys, config.events))];
+  if (config.events.jsonl) sinks.push(new JsonlEventSink(config.events.jsonl));
+  const stage = createMatchStage(config, {
+    embedder,
+    gallery,
+    decisions: new RedisDecisionMemory(redis, keys),
+    sink: new FanoutEventSink(sinks),
+    metrics,
+  });
+  const worker = startBatchWorker(redis, keys, async (batch) => void (await stage.process(batch)), {
+    concurrency: config.embed.concurrency,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    metrics,
+    finished: new Promise<void>(() => {}),
+    close() {
+      closing ??= (async () => {
+        await worker.close();
+        await gallery.close();
+        embedder.dispose();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,7 @@
+// Camera worker: one FFmpeg process per configured camera → detect → track → BullMQ `embed` queue.
+// Usage: node --import tsx workers/camera.ts <config.yaml>   (or BRIDGEFACE_CONFIG)
+import { loadConfig } from '../src/config/load-config.ts';
+import { runRoles } from '../src/pipeline/run-roles.ts';
+
+const path = process.argv[2] ?? process.env.BRIDGEFACE_CONFIG ?? 'config/example.yaml';
+await runRoles(await loadConfig(path), ['camera']);

@@ -1,0 +1,8 @@
+// Embed + match worker: BullMQ `embed` queue → student (dynamic batches) → watchlist → Redis events.
+// Scale out by running more of these (on any host sharing the Redis).
+// Usage: node --import tsx workers/embed.ts <config.yaml>   (or BRIDGEFACE_CONFIG)
+import { loadConfig } from '../src/config/load-config.ts';
+import { runRoles } from '../src/pipeline/run-roles.ts';
+
+const path = process.argv[2] ?? process.env.BRIDGEFACE_CONFIG ?? 'config/example.yaml';
+await runRoles(await loadConfig(path), ['embed']);
