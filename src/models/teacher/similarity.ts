@@ -19,7 +19,9 @@ export interface Similarity {
 export function fitSimilarity(from: ArrayLike<number>, to: ArrayLike<number>): Similarity {
   const n = from.length / 2;
   if (from.length !== to.length || n < 2 || !Number.isInteger(n)) {
-    throw new RangeError(`fitSimilarity needs two equal-length point lists of ≥ 2 points, got ${from.length}/${to.length}`);
+    throw new RangeError(
+      `fitSimilarity needs two equal-length point lists of ≥ 2 points, got ${from.length}/${to.length}`,
+    );
   }
   let fx = 0;
   let fy = 0;
