@@ -62,8 +62,11 @@ export const configSchema = z.strictObject({
       model: z.string().default('student'),
       /** Side of the crops sent through the queue (px). */
       cropSize: z.number().int().min(8).max(160).default(32),
-      /** Margin around the detector box per side, fraction of its larger side (see detect/crop-face.ts). */
-      cropMargin: z.number().min(0).max(1).default(0.1),
+      /**
+       * Extra margin per side around the chip window derived from the detector box (detect/chip-window.ts),
+       * as a fraction of the window. 0 reproduces the training chip exactly.
+       */
+      cropMargin: z.number().min(0).max(1).default(0),
       maxBatch: z.number().int().min(1).max(4096).default(256),
       maxWaitMs: z.number().min(0).max(1000).default(5),
       /** Queue jobs an embed worker handles at once (merged by the dynamic batcher). */

@@ -3,8 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { adaptEmbeddings, loadAdapter } from '../distill/adapter.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
+import type { FaceEmbedder } from '../models/embedder.ts';
 import { REPO_ROOT } from '../models/model-paths.ts';
-import { createEmbedder } from '../models/registry.ts';
 import type { FaceApiTeacher } from '../models/teacher/index.ts';
 
 /** An enrolment photo that cannot be used; the message names the photo and the reason. */
@@ -20,57 +20,67 @@ export class EnrolmentError extends Error {
   }
 }
 
-/**
- * Embeds HR watchlist photos into the space the probe model embeds CCTV faces into: the teacher, plus
- * the step-1 adapter when the probe model is a distilled student (the student mimics adapted teacher
- * features). Each photo must show exactly one face.
- */
-export interface GalleryEmbedder {
-  /** Name of the probe model whose space this is (stored with the enrolment). */
-  readonly model: string;
-  readonly dim: number;
-  embedPhoto(image: RgbImage, photo: string): Promise<Float32Array>;
-  dispose(): void;
-}
-
-/** Where the adapter belonging to a probe model lives: models/adapter for the shipped student, else beside the model. */
-function adapterDirFor(probeModel: string): string | undefined {
+/** Where the step-1 adapter belonging to a probe model lives: models/adapter for the shipped student, else beside the model. */
+export function adapterDirFor(probeModel: string): string | undefined {
   if (probeModel === 'teacher') return undefined;
   if (probeModel === 'student') return join(REPO_ROOT, 'models', 'adapter');
   return join(dirname(resolve(probeModel)), 'adapter');
 }
 
-async function exists(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => null)) !== null;
+/**
+ * The HR gallery side of cross-resolution matching: the teacher on canonical chips, followed by the
+ * step-1 adapter when the probe model is a distilled student (the student mimics adapted teacher
+ * features, so watchlist photos must be embedded into that space). Without an adapter (the teacher
+ * itself, or a student distilled straight from the raw teacher) it is the teacher alone.
+ */
+export class AdaptedTeacherEmbedder implements FaceEmbedder {
+  readonly name: string;
+  readonly dim: number;
+  readonly inputSize: number;
+  readonly params: number;
+
+  constructor(
+    readonly teacher: FaceApiTeacher,
+    private readonly adapter: tf.LayersModel | undefined,
+  ) {
+    this.name = adapter ? 'teacher+adapter' : 'teacher';
+    this.dim = adapter ? (adapter.outputs[0]!.shape[1] as number) : teacher.dim;
+    this.inputSize = teacher.inputSize;
+    this.params = teacher.params + (adapter?.countParams() ?? 0);
+  }
+
+  async embed(chips: readonly RgbImage[]): Promise<Float32Array[]> {
+    const raw = await this.teacher.embed(chips);
+    return this.adapter ? adaptEmbeddings(this.adapter, raw) : raw;
+  }
+
+  /** Embeds a watchlist photo: exactly one face must be found in it. */
+  async embedPhoto(image: RgbImage, photo: string): Promise<Float32Array> {
+    const faces = await this.teacher.align(image);
+    if (faces.length === 0) throw new EnrolmentError(photo, 'no_face', `${photo}: no face found`);
+    if (faces.length > 1) {
+      throw new EnrolmentError(
+        photo,
+        'several_faces',
+        `${photo}: ${faces.length} faces found; an enrolment photo must show one person`,
+      );
+    }
+    const [v] = await this.embed([faces[0]!.chip]);
+    return v!;
+  }
+
+  /** Releases the adapter; the teacher belongs to the caller. */
+  dispose(): void {
+    this.adapter?.dispose();
+  }
 }
 
-export async function createGalleryEmbedder(probeModel: string, probeName: string): Promise<GalleryEmbedder> {
-  const teacher: FaceApiTeacher = await createEmbedder('teacher');
+/** The gallery embedder matching `probeModel` ('teacher', 'student' or a model directory). */
+export async function createGalleryEmbedder(
+  teacher: FaceApiTeacher,
+  probeModel: string,
+): Promise<AdaptedTeacherEmbedder> {
   const dir = adapterDirFor(probeModel);
-  // A student distilled straight from the raw teacher (ablation) ships without an adapter.
-  const adapter: tf.LayersModel | undefined =
-    dir && (await exists(join(dir, 'model.json'))) ? await loadAdapter(dir) : undefined;
-  return {
-    model: probeName,
-    dim: adapter ? (adapter.outputs[0]!.shape[1] as number) : teacher.dim,
-    async embedPhoto(image, photo) {
-      const faces = await teacher.align(image);
-      if (faces.length === 0) throw new EnrolmentError(photo, 'no_face', `${photo}: no face found`);
-      if (faces.length > 1) {
-        throw new EnrolmentError(
-          photo,
-          'several_faces',
-          `${photo}: ${faces.length} faces found; an enrolment photo must show one person`,
-        );
-      }
-      const [raw] = await teacher.embed([faces[0]!.chip]);
-      if (!adapter) return raw!;
-      const [adapted] = await adaptEmbeddings(adapter, [raw!]);
-      return adapted!;
-    },
-    dispose() {
-      teacher.dispose();
-      adapter?.dispose();
-    },
-  };
+  const hasAdapter = dir !== undefined && (await stat(join(dir, 'model.json')).catch(() => null)) !== null;
+  return new AdaptedTeacherEmbedder(teacher, hasAdapter ? await loadAdapter(dir) : undefined);
 }

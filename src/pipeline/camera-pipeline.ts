@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CameraSource, Frame } from '../decode/camera-source.ts';
+import { chipWindowFromDetection } from '../detect/chip-window.ts';
 import { cropFace } from '../detect/crop-face.ts';
 import type { FaceDetector } from '../detect/types.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
@@ -108,7 +109,13 @@ export class CameraPipeline {
     end();
     this.metrics.detections.inc({ camera: cam }, detections.length);
     const inputs = detections.map((d) => {
-      const image = cropFace(frame.image, d.box, this.options.cropSize, this.options.cropMargin);
+      // The window reproduces the canonical chip from the detector box (see detect/chip-window.ts).
+      const image = cropFace(
+        frame.image,
+        chipWindowFromDetection(d.box, this.options.cropMargin),
+        this.options.cropSize,
+        0,
+      );
       const facePx = Math.max(d.box.width, d.box.height);
       return {
         box: d.box,

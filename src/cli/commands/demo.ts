@@ -1,62 +1,103 @@
 import type { Command } from 'commander';
-import { readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
-import { downsample } from '../../datasets/lr-synthesis.ts';
-import { decodeImageFile } from '../../image/decode.ts';
-import { cosineSimilarity } from '../../eval/verification-metrics.ts';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { configSchema } from '../../config/schema.ts';
+import { ensureDemoAssets } from '../../demo/demo-assets.ts';
+import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
+import { decodeImage } from '../../image/decode.ts';
+import { REPO_ROOT, studentModelDir } from '../../models/model-paths.ts';
 import { createEmbedder } from '../../models/registry.ts';
-import { runDoctor } from '../../runtime/doctor.ts';
+import { runEmbedded } from '../../pipeline/embedded.ts';
+import { ConsoleAlertSink, FanoutEventSink, JsonlEventSink } from '../../pipeline/event-sink.ts';
+import { StaticGallerySource } from '../../pipeline/gallery-source.ts';
 
-/** The sample photos shipped inside @vladmandic/face-api's package: an embedded default needing no data. */
-async function samplePhotos(): Promise<string[]> {
-  const dir = join(
-    dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')),
-    'demo',
-  );
-  return (await readdir(dir))
-    .filter((f) => /^sample\d+\.jpg$/.test(f))
-    .sort()
-    .map((f) => join(dir, f));
+interface DemoOptions {
+  readonly loop?: boolean;
+  readonly model?: string;
+  readonly alerts: string;
 }
 
-async function demoAction(): Promise<void> {
-  const report = await runDoctor();
-  const backend = 'error' in report.backend ? `unavailable (${report.backend.error})` : report.backend.choice;
-  console.log(
-    `backend ${backend}; ffmpeg ${report.ffmpeg ? 'found' : 'missing'}; redis ${report.redis.reachable ? 'reachable' : 'not used'}`,
-  );
+/**
+ * Cosine thresholds per model for the demo (HR watchlist photo vs a 14-40 px CCTV face). They differ
+ * because the student and the teacher embed into different spaces; production thresholds come from
+ * `bridgeface eval --cross` at the operator's target false-alarm rate.
+ */
+const DEMO_THRESHOLDS: Record<string, { minFacePx: number; threshold: number }[]> = {
+  teacher: [
+    { minFacePx: 10, threshold: 0.6 },
+    { minFacePx: 20, threshold: 0.55 },
+  ],
+  student: [
+    { minFacePx: 10, threshold: 0.55 },
+    { minFacePx: 20, threshold: 0.5 },
+  ],
+};
+
+async function demoAction(o: DemoOptions): Promise<void> {
+  const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
+  const model = o.model ?? (hasStudent ? 'student' : 'teacher');
+  if (!hasStudent && !o.model) console.log('no trained student in models/student: the demo runs the teacher');
+  console.log('preparing the demo clip and watchlist (generated once, cached in .cache/demo)…');
+  const assets = await ensureDemoAssets();
+  const probe = await createEmbedder(model);
   const teacher = await createEmbedder('teacher');
-  const faces: { label: string; hr: Float32Array; lr: Float32Array }[] = [];
-  for (const path of await samplePhotos()) {
-    const image = await decodeImageFile(path);
-    const aligned = await teacher.align(image);
-    const chips = aligned.map((a) => a.chip);
-    const [hr, lr] = await Promise.all([
-      teacher.embed(chips),
-      teacher.embed(chips.map((c) => downsample(c, 16))),
-    ]);
-    aligned.forEach((_, i) => faces.push({ label: `${path.split('/').pop()}#${i}`, hr: hr[i]!, lr: lr[i]! }));
-    console.log(`${path.split('/').pop()}: ${aligned.length} face(s)`);
+  const gallery = await createGalleryEmbedder(teacher, model);
+  const entries = [];
+  const names = new Map<string, string>();
+  for (const w of assets.watchlist) {
+    const embedding = await gallery.embedPhoto(await decodeImage(w.photo, w.photoPath), w.photoPath);
+    entries.push({ identityId: w.identityKey, embeddings: [embedding] });
+    names.set(w.identityKey, w.name);
   }
-  // Each face's 16 px version against every HR face: does the right one come first?
-  let correct = 0;
-  for (const [i, f] of faces.entries()) {
-    const scores = faces.map((g) => cosineSimilarity(f.lr, g.hr));
-    const best = scores.indexOf(Math.max(...scores));
-    if (best === i) correct++;
-  }
-  console.log(
-    `${faces.length} faces; a 16 px copy of each finds its own HR face first in ${correct} of ${faces.length} cases (teacher)`,
-  );
+  gallery.dispose();
   teacher.dispose();
+  console.log(
+    `watchlist: ${assets.watchlist.map((w) => w.name).join(', ')} (enrolled with teacher${model === 'teacher' ? '' : ' + adapter'})`,
+  );
+
+  const config = configSchema.parse({
+    cameras: [
+      { id: 'demo-cam', url: assets.clipPath, fps: 5, width: 768, height: 576, loop: o.loop ?? false },
+    ],
+    detector: { type: 'tiled-tiny', minFaceSize: 14 },
+    embed: { model },
+    match: { thresholds: DEMO_THRESHOLDS[probe.name] ?? DEMO_THRESHOLDS.teacher },
+  });
+  const alertsPath = resolve(o.alerts);
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  const summary = await runEmbedded(config, {
+    embedder: probe,
+    gallery: new StaticGallerySource(entries, names, gallery.dim),
+    sink: new FanoutEventSink([new ConsoleAlertSink(), new JsonlEventSink(alertsPath)]),
+    signal: abort.signal,
+  });
+  probe.dispose();
+
+  const enrolled = new Set(assets.truth.persons.filter((p) => p.enrolled).map((p) => p.watchlistName));
+  const found = new Set<string | undefined>(summary.matches.map((m) => m.identity ?? undefined));
+  console.log(
+    `\nsummary: ${summary.frames} frames in ${summary.seconds.toFixed(1)} s (${(summary.frames / summary.seconds).toFixed(1)} fps), ` +
+      `${summary.facesDetected} faces detected, ${summary.facesEmbedded} embedded, ${summary.droppedFaces} dropped; ` +
+      `events: ${summary.events.match} match, ${summary.events.unknown} unknown, ${summary.events.too_small} too small`,
+  );
+  console.log(
+    `watchlist people seen and named: ${[...enrolled].filter((n) => found.has(n)).length} of ${enrolled.size}; alerts in ${alertsPath}`,
+  );
 }
 
 export function register(program: Command): void {
   program
     .command('demo')
     .description(
-      'embedded default: runtime check, then faces in the bundled sample photos matched at HR and 16 px',
+      'embedded default: the whole pipeline in one process on a generated CCTV clip with a demo watchlist (no Redis)',
+    )
+    .option('--loop', 'keep playing the clip until Ctrl-C')
+    .option('--model <model>', 'student (default when trained), teacher, or a model directory')
+    .option(
+      '--alerts <file>',
+      'JSONL file the alerts are appended to',
+      join(REPO_ROOT, 'artifacts', 'demo-alerts.jsonl'),
     )
     .action(demoAction);
 }

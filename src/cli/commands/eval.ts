@@ -8,6 +8,7 @@ import type { ImagePair } from '../../datasets/types.ts';
 import { ImageDecodeError } from '../../image/decode.ts';
 import type { RgbImage } from '../../image/rgb-image.ts';
 import { createEmbedder, type EmbedderSpec } from '../../models/registry.ts';
+import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
 import { alignFileCached, type FaceApiTeacher } from '../../models/teacher/index.ts';
 import { log } from '../../util/log.ts';
 import { stageProgress } from '../progress.ts';
@@ -89,8 +90,10 @@ async function evalAction(o: EvalOptions): Promise<void> {
   let pairs = await loadPairs(o);
   if (o.limit !== undefined) pairs = subsamplePairs(pairs, Math.max(2, o.limit), o.seed);
 
-  // The teacher is always needed: it aligns every image (and is the HR gallery embedder in --cross).
+  // The teacher is always needed: it aligns every image, and (with the step-1 adapter for a student)
+  // embeds the HR gallery side of --cross, as the watchlist enrolment does.
   const teacher = await createEmbedder('teacher');
+  const gallery = await createGalleryEmbedder(teacher, o.model);
   const model =
     o.model === 'teacher'
       ? teacher
@@ -105,7 +108,7 @@ async function evalAction(o: EvalOptions): Promise<void> {
       pairs,
       alignChip: cachedAligner(teacher, o.dataset === 'lfw'),
       model,
-      galleryEmbedder: teacher,
+      galleryEmbedder: gallery,
       resolutions: o.res,
       cross: o.cross ?? false,
       seed: o.seed,
@@ -118,6 +121,7 @@ async function evalAction(o: EvalOptions): Promise<void> {
   } finally {
     bar.stop();
     if (model !== teacher) model.dispose();
+    gallery.dispose();
     teacher.dispose();
   }
 }

@@ -52,7 +52,8 @@ export function register(program: Command): void {
         const probe = await createEmbedder(config.embed.model);
         const probeName = probe.name;
         probe.dispose();
-        const gallery = await createGalleryEmbedder(config.embed.model, probeName);
+        const teacher = await createEmbedder('teacher');
+        const gallery = await createGalleryEmbedder(teacher, config.embed.model);
         try {
           const embeddings: Float32Array[] = [];
           const jpegs: Buffer[] = [];
@@ -62,7 +63,7 @@ export function register(program: Command): void {
           }
           const identity = await store.enrol({
             name: o.name,
-            model: gallery.model,
+            model: probeName,
             embeddings,
             photos: jpegs,
           });
@@ -71,6 +72,7 @@ export function register(program: Command): void {
           );
         } finally {
           gallery.dispose();
+          teacher.dispose();
         }
       });
     });
