@@ -5,6 +5,8 @@ export interface EvalMeta {
   readonly model: string;
   readonly dataset: string;
   readonly split: string | null;
+  /** How probe faces were cropped: landmark-aligned chips or pipeline-style detector-box crops. */
+  readonly crop?: 'landmarks' | 'detector';
 }
 
 /** The JSON written by `bridgeface eval --json` (stable field names; ROC points are left out). */
@@ -12,6 +14,7 @@ export interface EvalReportJson {
   readonly model: string;
   readonly dataset: string;
   readonly split: string | null;
+  readonly crop: 'landmarks' | 'detector';
   readonly pairs: number;
   readonly genuine_pairs: number;
   readonly unaligned_images: number;
@@ -35,6 +38,7 @@ export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJs
     model: meta.model,
     dataset: meta.dataset,
     split: meta.split,
+    crop: meta.crop ?? 'landmarks',
     pairs: outcome.pairs,
     genuine_pairs: outcome.genuinePairs,
     unaligned_images: outcome.unalignedImages,

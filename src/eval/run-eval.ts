@@ -40,10 +40,15 @@ export interface EvalInput {
   /** The model under test (probe side, and both sides in lr-lr). */
   readonly model: FaceEmbedder;
   /**
-   * Embeds the HR gallery side in hr-lr mode. Today the teacher itself; the hook for a step-1 adapter
-   * (teacher features mapped into the student's space). Required when `cross` is set.
+   * Embeds the HR gallery side in hr-lr mode: the teacher, followed by the step-1 adapter when the
+   * model is a distilled student (the watchlist's space). Required when `cross` is set.
    */
   readonly galleryEmbedder?: FaceEmbedder;
+  /**
+   * HR chip of a gallery image in hr-lr mode when it differs from the probe's crop (watchlist photos
+   * are landmark-aligned; CCTV probes are detector-box crops). @defaultValue `alignChip`
+   */
+  readonly alignGalleryChip?: (path: string) => Promise<RgbImage | null>;
   readonly resolutions: readonly Resolution[];
   /** Also run hr-lr. @defaultValue false */
   readonly cross?: boolean;
@@ -179,13 +184,17 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
   // 2. Gallery (HR) embeddings once, for hr-lr.
   const galleryVec = new Map<number, Float32Array>();
   if (cross && gallery) {
-    const { vectors } = await embedAll(
-      gallery,
-      galleryIdx.map((k) => hrChips[k]),
-      batchSize,
-      tick,
-    );
-    galleryIdx.forEach((k, j) => galleryVec.set(k, vectors[j]));
+    const galleryChips: RgbImage[] = [];
+    const usable: number[] = [];
+    for (const k of galleryIdx) {
+      const chip = input.alignGalleryChip ? await input.alignGalleryChip(paths[aligned[k]]) : hrChips[k];
+      if (chip) {
+        galleryChips.push(chip);
+        usable.push(k);
+      }
+    }
+    const { vectors } = await embedAll(gallery, galleryChips, batchSize, tick);
+    usable.forEach((k, j) => galleryVec.set(k, vectors[j]));
   }
 
   // 3. Per resolution: embed all aligned images at r, score both modes.
@@ -199,6 +208,7 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
       const scores = new Float64Array(pairs.length);
       pairSlots.forEach(([a, b], i) => {
         if (a < 0 || b < 0) scores[i] = UNALIGNED_SCORE;
+        else if (mode === 'hr-lr' && !galleryVec.has(a)) scores[i] = UNALIGNED_SCORE;
         else
           scores[i] = cosineSimilarity(
             mode === 'lr-lr' ? vectors[a] : (galleryVec.get(a) as Float32Array),

@@ -9,6 +9,7 @@ import { ImageDecodeError } from '../../image/decode.ts';
 import type { RgbImage } from '../../image/rgb-image.ts';
 import { createEmbedder, type EmbedderSpec } from '../../models/registry.ts';
 import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
+import { createDetectorCropAligner } from '../../eval/detector-crop-aligner.ts';
 import { alignFileCached, type FaceApiTeacher } from '../../models/teacher/index.ts';
 import { log } from '../../util/log.ts';
 import { stageProgress } from '../progress.ts';
@@ -29,6 +30,7 @@ interface EvalOptions {
   readonly limit?: number;
   readonly seed: number;
   readonly maxSame: number;
+  readonly crop: 'landmarks' | 'detector';
 }
 
 export function parseResolutions(value: string): Resolution[] {
@@ -101,12 +103,21 @@ async function evalAction(o: EvalOptions): Promise<void> {
           teacher.dispose();
           throw err;
         });
-  const meta: EvalMeta = { model: o.model, dataset: o.dataset, split: o.dataset === 'lfw' ? o.split : null };
+  const meta: EvalMeta = {
+    model: o.model,
+    dataset: o.dataset,
+    split: o.dataset === 'lfw' ? o.split : null,
+    crop: o.crop,
+  };
   const bar = stageProgress();
+  // Probes cut like CCTV crops (detector box, no landmarks) when asked; gallery photos stay landmark-aligned.
+  const landmarkChip = cachedAligner(teacher, o.dataset === 'lfw');
+  const detectorCrops = o.crop === 'detector' ? await createDetectorCropAligner() : undefined;
   try {
     const outcome = await runEval({
       pairs,
-      alignChip: cachedAligner(teacher, o.dataset === 'lfw'),
+      alignChip: detectorCrops ? (p) => detectorCrops.align(p) : landmarkChip,
+      alignGalleryChip: landmarkChip,
       model,
       galleryEmbedder: gallery,
       resolutions: o.res,
@@ -120,6 +131,7 @@ async function evalAction(o: EvalOptions): Promise<void> {
     if (o.plot) await writeOut(o.plot, await renderEvalPlot(meta, outcome.results));
   } finally {
     bar.stop();
+    detectorCrops?.dispose();
     if (model !== teacher) model.dispose();
     gallery.dispose();
     teacher.dispose();
@@ -144,7 +156,15 @@ export function register(program: Command): void {
         .argParser(parseResolutions)
         .default(parseResolutions('8,12,16,24,32,hr'), '8,12,16,24,32,hr'),
     )
-    .option('--cross', 'also HR gallery (teacher) vs LR probe (model)')
+    .option('--cross', 'also HR gallery (teacher, + adapter for a student) vs LR probe (model)')
+    .addOption(
+      new Option(
+        '--crop <how>',
+        'probe crops: landmark-aligned chips, or detector-box crops as the pipeline cuts them',
+      )
+        .choices(['landmarks', 'detector'])
+        .default('landmarks'),
+    )
     .option('--json <file>', 'write the results as JSON')
     .option('--plot <file>', 'write an SVG: accuracy vs resolution and ROC curves')
     .option(

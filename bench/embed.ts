@@ -1,0 +1,120 @@
+/**
+ * Embedding throughput, student vs teacher, in one process on the chosen backend:
+ *   npm run bench:embed [-- --model student|teacher|<dir>] [--batch 256] [--json out.json]
+ * Without --model both run and the ratio is printed. Faces/s counts whole `embed()` calls on face crops
+ * already at the model's input size (what the embed worker receives), batched and single-face.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import type { RgbImage } from '../src/image/rgb-image.ts';
+import type { FaceEmbedder } from '../src/models/embedder.ts';
+import { studentModelDir } from '../src/models/model-paths.ts';
+import { createEmbedder } from '../src/models/registry.ts';
+import { modelSizeOnDisk } from '../src/models/student/model-io.ts';
+import { initBackend } from '../src/runtime/backend.ts';
+import { faceApiModelDir } from '../src/models/model-paths.ts';
+import { statSync } from 'node:fs';
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+};
+const opts = new Command('bench:embed')
+  .option('--model <spec>', 'student, teacher or a model directory (default: both)')
+  .option('--batch <n>', 'faces per embed() call', positiveInt, 256)
+  .option('--seconds <n>', 'minimum timed seconds per measurement', positiveInt, 5)
+  .option('--json <file>', 'also write the results as JSON')
+  .parse()
+  .opts<{ model?: string; batch: number; seconds: number; json?: string }>();
+
+const backend = await initBackend();
+
+interface Result {
+  model: string;
+  backend: string;
+  batch: number;
+  faces_per_second: number;
+  single_face_per_second: number;
+  params: number;
+  bytes_on_disk: number;
+  input_size: number;
+}
+
+function crops(n: number, size: number): RgbImage[] {
+  let seed = 7;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24) & 255;
+  return Array.from({ length: n }, () => ({
+    width: size,
+    height: size,
+    data: Uint8Array.from({ length: size * size * 3 }, rand),
+  }));
+}
+
+async function facesPerSecond(
+  embedder: FaceEmbedder,
+  batch: RgbImage[],
+  minSeconds: number,
+): Promise<number> {
+  await embedder.embed(batch); // warm-up: kernel compilation, allocations
+  let faces = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < minSeconds * 1000) {
+    await embedder.embed(batch);
+    faces += batch.length;
+  }
+  return faces / ((performance.now() - t0) / 1000);
+}
+
+function bytesOf(spec: string): Promise<number> | number {
+  if (spec === 'teacher') {
+    const dir = faceApiModelDir();
+    return ['face_recognition_model.bin', 'face_recognition_model-weights_manifest.json'].reduce(
+      (s, f) => s + statSync(join(dir, f)).size,
+      0,
+    );
+  }
+  return modelSizeOnDisk(spec === 'student' ? studentModelDir() : spec);
+}
+
+async function bench(spec: string): Promise<Result> {
+  const embedder = await createEmbedder(spec);
+  const size = embedder.inputSize;
+  const batched = await facesPerSecond(embedder, crops(opts.batch, size), opts.seconds);
+  const single = await facesPerSecond(embedder, crops(1, size), Math.max(2, Math.floor(opts.seconds / 2)));
+  const result: Result = {
+    model: spec,
+    backend: backend.choice,
+    batch: opts.batch,
+    faces_per_second: Math.round(batched),
+    single_face_per_second: Math.round(single),
+    params: embedder.params,
+    bytes_on_disk: await bytesOf(spec),
+    input_size: size,
+  };
+  embedder.dispose();
+  return result;
+}
+
+const specs = opts.model ? [opts.model] : ['student', 'teacher'];
+const results: Result[] = [];
+for (const spec of specs) results.push(await bench(spec));
+console.log('| model | input | params | bytes | batch faces/s | single-face faces/s |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const r of results) {
+  console.log(
+    `| ${r.model} | ${r.input_size} | ${r.params.toLocaleString('en')} | ${r.bytes_on_disk.toLocaleString('en')} | ${r.faces_per_second.toLocaleString('en')} | ${r.single_face_per_second.toLocaleString('en')} |`,
+  );
+}
+const [a, b] = results;
+const ratio = a && b ? a.faces_per_second / b.faces_per_second : undefined;
+if (ratio !== undefined)
+  console.log(
+    `\n${a!.model} / ${b!.model}: ${ratio.toFixed(1)}x faces/s (batch ${opts.batch}, backend ${backend.choice})`,
+  );
+const json =
+  results.length === 1
+    ? results[0]
+    : { backend: backend.choice, date: new Date().toISOString(), results, ratio };
+if (opts.json) writeFileSync(opts.json, `${JSON.stringify(json, null, 2)}\n`);
