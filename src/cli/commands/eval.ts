@@ -95,14 +95,17 @@ async function evalAction(o: EvalOptions): Promise<void> {
   // The teacher is always needed: it aligns every image, and (with the step-1 adapter for a student)
   // embeds the HR gallery side of --cross, as the watchlist enrolment does.
   const teacher = await createEmbedder('teacher');
-  const gallery = await createGalleryEmbedder(teacher, o.model);
+  const gallery = await createGalleryEmbedder(teacher, o.model === 'teacher+adapter' ? 'student' : o.model);
+  // `teacher+adapter`: step 1's adapted features (HR accuracy must not drop from the raw teacher's).
   const model =
     o.model === 'teacher'
       ? teacher
-      : await createEmbedder(o.model).catch((err: unknown) => {
-          teacher.dispose();
-          throw err;
-        });
+      : o.model === 'teacher+adapter'
+        ? await createGalleryEmbedder(teacher, 'student')
+        : await createEmbedder(o.model).catch((err: unknown) => {
+            teacher.dispose();
+            throw err;
+          });
   const meta: EvalMeta = {
     model: o.model,
     dataset: o.dataset,
@@ -142,7 +145,10 @@ export function register(program: Command): void {
   program
     .command('eval')
     .description('face verification at low resolutions (LR-LR, and HR gallery vs LR probe with --cross)')
-    .requiredOption('--model <spec>', 'teacher, student, or a directory holding a tfjs layers model.json')
+    .requiredOption(
+      '--model <spec>',
+      'teacher, teacher+adapter (step 1 features), student, or a directory holding a tfjs layers model.json',
+    )
     .addOption(
       new Option('--dataset <kind>', 'dataset layout').choices(['lfw', 'folder']).makeOptionMandatory(),
     )
