@@ -1,4 +1,5 @@
 import type { BridgefaceConfig } from '../config/schema.ts';
+import type { Box } from '../image/box.ts';
 import type { IdentityEvent } from '../events/identity-event.ts';
 import { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
@@ -14,12 +15,16 @@ export interface EmbeddedRunSummary {
   readonly facesDetected: number;
   readonly facesEmbedded: number;
   readonly droppedFaces: number;
-  readonly events: Readonly<Record<IdentityEvent['decision'], number>>;
+  readonly eventCounts: Readonly<Record<IdentityEvent['decision'], number>>;
   readonly matches: readonly {
     readonly trackId: string;
     readonly identity: string | null;
     readonly score: number;
   }[];
+  /** Every event in order (decisions and updates), for per-track reports. */
+  readonly events: readonly IdentityEvent[];
+  /** The frame boxes of the crops each track sent to the embedder (lets callers map tracks to ground truth). */
+  readonly trackBoxes: ReadonlyMap<string, readonly Box[]>;
 }
 
 async function counter(metrics: PipelineMetrics, name: string): Promise<number> {
@@ -51,8 +56,12 @@ export async function runEmbedded(
     sink,
     metrics,
   });
+  const trackBoxes = new Map<string, Box[]>();
   const queue = new MemoryBatchQueue(
-    async (b) => void (await stage.process(b)),
+    async (b) => {
+      for (const c of b.crops) trackBoxes.set(c.trackId, [...(trackBoxes.get(c.trackId) ?? []), c.box]);
+      await stage.process(b);
+    },
     config.queue.maxBacklog,
     config.queue.policy,
   );
@@ -70,9 +79,11 @@ export async function runEmbedded(
     facesDetected: await counter(metrics, 'bridgeface_faces_detected_total'),
     facesEmbedded: await counter(metrics, 'bridgeface_faces_embedded_total'),
     droppedFaces: queue.droppedFaces,
-    events: { match: count('match'), unknown: count('unknown'), too_small: count('too_small') },
+    eventCounts: { match: count('match'), unknown: count('unknown'), too_small: count('too_small') },
     matches: events
       .filter((e) => e.decision === 'match')
       .map((e) => ({ trackId: e.trackId, identity: e.identityName, score: e.score })),
+    events,
+    trackBoxes,
   };
 }

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { configSchema } from '../../config/schema.ts';
 import { ensureDemoAssets } from '../../demo/demo-assets.ts';
+import { assignTracks, formatResults, scoreAgainstTruth } from '../../demo/demo-report.ts';
 import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
 import { decodeImage } from '../../image/decode.ts';
 import { REPO_ROOT, studentModelDir } from '../../models/model-paths.ts';
@@ -59,7 +60,9 @@ async function demoAction(o: DemoOptions): Promise<void> {
     cameras: [
       { id: 'demo-cam', url: assets.clipPath, fps: 5, width: 768, height: 576, loop: o.loop ?? false },
     ],
-    detector: { type: 'tiled-tiny', minFaceSize: 14 },
+    // 0.3 instead of the default 0.45: on the demo's soft 14-40 px faces it raises detector recall
+    // from 26% to 38% of visible faces (77% of those >= 24 px) for 3 more unmatched boxes per 100 frames.
+    detector: { type: 'tiled-tiny', minFaceSize: 14, scoreThreshold: 0.3 },
     embed: { model },
     match: { thresholds: DEMO_THRESHOLDS[probe.name] ?? DEMO_THRESHOLDS.teacher },
   });
@@ -74,15 +77,23 @@ async function demoAction(o: DemoOptions): Promise<void> {
   });
   probe.dispose();
 
-  const enrolled = new Set(assets.truth.persons.filter((p) => p.enrolled).map((p) => p.watchlistName));
-  const found = new Set<string | undefined>(summary.matches.map((m) => m.identity ?? undefined));
+  const c = summary.eventCounts;
   console.log(
     `\nsummary: ${summary.frames} frames in ${summary.seconds.toFixed(1)} s (${(summary.frames / summary.seconds).toFixed(1)} fps), ` +
       `${summary.facesDetected} faces detected, ${summary.facesEmbedded} embedded, ${summary.droppedFaces} dropped; ` +
-      `events: ${summary.events.match} match, ${summary.events.unknown} unknown, ${summary.events.too_small} too small`,
+      `events: ${c.match} match, ${c.unknown} unknown, ${c.too_small} too small (model ${probe.name})`,
   );
+  const results = scoreAgainstTruth(
+    assets.truth,
+    summary.events,
+    assignTracks(assets.truth, summary.trackBoxes),
+  );
+  console.log(`\nper person against the clip's ground truth:\n${formatResults(results)}`);
+  const enrolled = results.filter((r) => r.watchlistName !== undefined);
+  const falseAlarms = results.filter((r) => r.outcome === 'false alarm' || r.outcome === 'wrong name');
   console.log(
-    `watchlist people seen and named: ${[...enrolled].filter((n) => found.has(n)).length} of ${enrolled.size}; alerts in ${alertsPath}`,
+    `\nwatchlist people named correctly: ${enrolled.filter((r) => r.outcome === 'named').length} of ${enrolled.length}; ` +
+      `wrong names / false alarms: ${falseAlarms.length}; alerts in ${alertsPath}`,
   );
 }
 
