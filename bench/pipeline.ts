@@ -1,0 +1,209 @@
+/**
+ * End-to-end pipeline benchmark on real clips with the real Redis: the camera role and the embed role
+ * in one process, talking only through BullMQ and the events stream (as in production, minus the
+ * network). Clips: the generated demo clip, and the CCTV clip /work/shared/data/cctv/vtest.avi when
+ * present.
+ *
+ *   npm run bench:pipeline [-- --json out.json] [--model teacher|student] [--max-seconds 60]
+ *
+ * Reports frames/s, faces/s, frame-to-event latency p50/p95 (event-stream write time minus the wall
+ * time of the frame the decision's best crop came from: includes tracking hold-back, queueing and
+ * embedding), drops, detect ms/frame and embed ms/batch.
+ */
+import { randomBytes } from 'node:crypto';
+import { stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { configSchema, type BridgefaceConfig } from '../src/config/schema.ts';
+import { ensureDemoAssets } from '../src/demo/demo-assets.ts';
+import { createGalleryEmbedder } from '../src/embed/gallery-embedder.ts';
+import { EventLog } from '../src/events/event-log.ts';
+import { decodeImage } from '../src/image/decode.ts';
+import type { PipelineMetrics } from '../src/metrics/pipeline-metrics.ts';
+import { studentModelDir } from '../src/models/model-paths.ts';
+import { createEmbedder } from '../src/models/registry.ts';
+import { connectRedis, startCameraRole, startEmbedRole } from '../src/pipeline/distributed.ts';
+import { EMBED_QUEUE } from '../src/queue/embed-queue.ts';
+import { RedisKeys } from '../src/store/redis-keys.ts';
+import { WatchlistStore } from '../src/store/watchlist-store.ts';
+
+const CCTV_CLIP = '/work/shared/data/cctv/vtest.avi';
+
+interface ClipResult {
+  readonly clip: string;
+  readonly model: string;
+  readonly frames: number;
+  readonly seconds: number;
+  readonly frames_per_second: number;
+  readonly faces_detected: number;
+  readonly faces_embedded: number;
+  readonly faces_per_second: number;
+  readonly events: number;
+  readonly matches: number;
+  readonly latency_ms_p50: number | null;
+  readonly latency_ms_p95: number | null;
+  readonly dropped: number;
+  readonly detect_ms_per_frame: number;
+  readonly embed_ms_per_batch: number;
+  readonly embed_batches: number;
+}
+
+async function metricSum(m: PipelineMetrics, name: string, suffix = ''): Promise<number> {
+  const v = await m.registry.getSingleMetric(name)?.get();
+  return (v?.values ?? [])
+    .filter((x) => (suffix === '' ? true : (x as { metricName?: string }).metricName === `${name}${suffix}`))
+    .reduce((s, x) => s + x.value, 0);
+}
+
+function quantile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function deletePrefix(redis: Redis, keys: RedisKeys): Promise<void> {
+  for (const pattern of keys.allKeysPatterns()) {
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (found.length > 0) await redis.del(...found);
+    } while (cursor !== '0');
+  }
+}
+
+async function runClip(
+  clip: string,
+  url: string,
+  model: string,
+  maxSeconds: number,
+  enrol?: readonly { name: string; photo: Buffer; photoPath: string }[],
+): Promise<ClipResult> {
+  const prefix = `bfbench-${randomBytes(4).toString('hex')}`;
+  const config: BridgefaceConfig = configSchema.parse({
+    redis: { prefix },
+    cameras: [{ id: clip, url, fps: 5, width: 768, height: 576 }],
+    detector: { type: 'tiled-tiny', minFaceSize: 14, scoreThreshold: 0.3 },
+    embed: { model, concurrency: 2 },
+    queue: { batchWaitMs: 50 },
+  });
+  const keys = new RedisKeys(prefix);
+  const redis = connectRedis(config);
+  try {
+    if (enrol) {
+      const teacher = await createEmbedder('teacher');
+      const probeName = model === 'teacher' ? 'teacher' : 'student';
+      const gallery = await createGalleryEmbedder(teacher, model);
+      const store = new WatchlistStore(redis, keys);
+      for (const w of enrol) {
+        const e = await gallery.embedPhoto(await decodeImage(w.photo, w.photoPath), w.photoPath);
+        await store.enrol({ name: w.name, model: probeName, embeddings: [e] });
+      }
+      gallery.dispose();
+      teacher.dispose();
+    }
+    const embedRole = await startEmbedRole(config, redis);
+    const started = performance.now();
+    const cameraRole = await startCameraRole(config, redis);
+    const timeout = new Promise<void>((r) => setTimeout(r, maxSeconds * 1000).unref());
+    await Promise.race([cameraRole.finished, timeout]);
+    await cameraRole.close();
+    const queue = new Queue(EMBED_QUEUE, { connection: redis, prefix: keys.queuePrefix() });
+    for (;;) {
+      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      if (Object.values(c).every((n) => n === 0)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await queue.close();
+    const seconds = (performance.now() - started) / 1000;
+    await embedRole.close();
+
+    const cm = cameraRole.metrics;
+    const em = embedRole.metrics;
+    const frames = await metricSum(cm, 'bridgeface_frames_total');
+    const detectSum = await metricSum(cm, 'bridgeface_detect_seconds', '_sum');
+    const detectCount = await metricSum(cm, 'bridgeface_detect_seconds', '_count');
+    const embedSum = await metricSum(em, 'bridgeface_embed_batch_seconds', '_sum');
+    const embedCount = await metricSum(em, 'bridgeface_embed_batch_seconds', '_count');
+    const stored = await new EventLog(redis, keys, config.events).readAfter('0', 100_000);
+    const latencies = stored
+      .map((s) => Number(s.streamId.split('-')[0]) - s.event.frameTimeMs)
+      .sort((a, b) => a - b);
+    const facesEmbedded = await metricSum(em, 'bridgeface_faces_embedded_total');
+    return {
+      clip,
+      model,
+      frames,
+      seconds: Number(seconds.toFixed(2)),
+      frames_per_second: Number((frames / seconds).toFixed(2)),
+      faces_detected: await metricSum(cm, 'bridgeface_faces_detected_total'),
+      faces_embedded: facesEmbedded,
+      faces_per_second: Number((facesEmbedded / seconds).toFixed(2)),
+      events: stored.length,
+      matches: stored.filter((s) => s.event.decision === 'match').length,
+      latency_ms_p50: quantile(latencies, 0.5),
+      latency_ms_p95: quantile(latencies, 0.95),
+      dropped:
+        (await metricSum(cm, 'bridgeface_faces_dropped_total')) +
+        (await metricSum(cm, 'bridgeface_frames_skipped_total')),
+      detect_ms_per_frame: Number(((1000 * detectSum) / Math.max(1, detectCount)).toFixed(1)),
+      embed_ms_per_batch: Number(((1000 * embedSum) / Math.max(1, embedCount)).toFixed(1)),
+      embed_batches: embedCount,
+    };
+  } finally {
+    await deletePrefix(redis, keys).catch(() => {});
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+function table(rows: readonly ClipResult[]): string {
+  const cols: (keyof ClipResult)[] = [
+    'clip',
+    'model',
+    'frames',
+    'frames_per_second',
+    'faces_embedded',
+    'faces_per_second',
+    'latency_ms_p50',
+    'latency_ms_p95',
+    'dropped',
+    'detect_ms_per_frame',
+    'embed_ms_per_batch',
+    'events',
+    'matches',
+  ];
+  const cells = rows.map((r) => cols.map((c) => String(r[c] ?? '-')));
+  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const line = (xs: readonly string[]): string => xs.map((x, i) => x.padStart(widths[i]!)).join('  ');
+  return [line(cols), ...cells.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'string' },
+      model: { type: 'string' },
+      'max-seconds': { type: 'string', default: '90' },
+    },
+  });
+  const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
+  const model = values.model ?? (hasStudent ? 'student' : 'teacher');
+  const maxSeconds = Number(values['max-seconds']);
+  const results: ClipResult[] = [];
+  const demo = await ensureDemoAssets();
+  results.push(await runClip('demo', demo.clipPath, model, maxSeconds, demo.watchlist));
+  if ((await stat(CCTV_CLIP).catch(() => null)) !== null) {
+    results.push(await runClip('vtest', CCTV_CLIP, model, maxSeconds));
+  } else {
+    console.log(`skipping the CCTV clip: ${CCTV_CLIP} is not present`);
+  }
+  console.log(table(results));
+  if (values.json) {
+    await writeFile(values.json, JSON.stringify({ results }, null, 2));
+    console.log(`written ${values.json}`);
+  }
+  process.exit(0);
+}
+
+await main();
