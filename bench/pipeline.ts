@@ -13,9 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { configSchema, type BridgefaceConfig } from '../src/config/schema.ts';
 import { ensureDemoAssets } from '../src/demo/demo-assets.ts';
 import { createGalleryEmbedder } from '../src/embed/gallery-embedder.ts';
@@ -27,6 +26,7 @@ import { createEmbedder } from '../src/models/registry.ts';
 import { connectRedis, startCameraRole, startEmbedRole } from '../src/pipeline/distributed.ts';
 import { EMBED_QUEUE } from '../src/queue/embed-queue.ts';
 import { RedisKeys } from '../src/store/redis-keys.ts';
+import { deleteAllKeys } from '../src/store/delete-keys.ts';
 import { WatchlistStore } from '../src/store/watchlist-store.ts';
 
 const CCTV_CLIP = '/work/shared/data/cctv/vtest.avi';
@@ -60,17 +60,6 @@ async function metricSum(m: PipelineMetrics, name: string, suffix = ''): Promise
 function quantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-async function deletePrefix(redis: Redis, keys: RedisKeys): Promise<void> {
-  for (const pattern of keys.allKeysPatterns()) {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      if (found.length > 0) await redis.del(...found);
-    } while (cursor !== '0');
-  }
 }
 
 async function runClip(
@@ -152,7 +141,7 @@ async function runClip(
       embed_batches: embedCount,
     };
   } finally {
-    await deletePrefix(redis, keys).catch(() => {});
+    await deleteAllKeys(redis, keys).catch(() => {});
     await redis.quit().catch(() => redis.disconnect());
   }
 }
@@ -180,16 +169,15 @@ function table(rows: readonly ClipResult[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      json: { type: 'string' },
-      model: { type: 'string' },
-      'max-seconds': { type: 'string', default: '90' },
-    },
-  });
+  const values = new Command('bench:pipeline')
+    .option('--json <file>', 'also write the results as JSON')
+    .option('--model <spec>', 'student (default when trained), teacher or a model directory')
+    .option('--max-seconds <n>', 'stop each clip after this long', '90')
+    .parse()
+    .opts<{ json?: string; model?: string; maxSeconds: string }>();
   const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
   const model = values.model ?? (hasStudent ? 'student' : 'teacher');
-  const maxSeconds = Number(values['max-seconds']);
+  const maxSeconds = Number(values.maxSeconds);
   const results: ClipResult[] = [];
   const demo = await ensureDemoAssets();
   results.push(await runClip('demo', demo.clipPath, model, maxSeconds, demo.watchlist));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisKeys } from '../../src/store/redis-keys.ts';
+import { deleteAllKeys } from '../../src/store/delete-keys.ts';
 import { redisUrl } from '../../src/store/redis-url.ts';
 
 /**
@@ -11,14 +12,7 @@ export async function testRedis(): Promise<{ redis: Redis; keys: RedisKeys; clea
   const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 2 });
   const keys = new RedisKeys(`bftest-${randomBytes(4).toString('hex')}`);
   const cleanup = async (): Promise<void> => {
-    for (const pattern of keys.allKeysPatterns()) {
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-        cursor = next;
-        if (found.length > 0) await redis.del(...found);
-      } while (cursor !== '0');
-    }
+    await deleteAllKeys(redis, keys);
     redis.disconnect();
   };
   return { redis, keys, cleanup };
