@@ -13,6 +13,7 @@ import { studentModelDir } from '../src/models/model-paths.ts';
 import { createEmbedder } from '../src/models/registry.ts';
 import { modelSizeOnDisk } from '../src/models/student/model-io.ts';
 import { initBackend } from '../src/runtime/backend.ts';
+import { createRng } from '../src/util/random.ts';
 import { faceApiModelDir } from '../src/models/model-paths.ts';
 import { statSync } from 'node:fs';
 
@@ -43,12 +44,11 @@ interface Result {
 }
 
 function crops(n: number, size: number): RgbImage[] {
-  let seed = 7;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24) & 255;
+  const rng = createRng('bench:embed');
   return Array.from({ length: n }, () => ({
     width: size,
     height: size,
-    data: Uint8Array.from({ length: size * size * 3 }, rand),
+    data: Uint8Array.from({ length: size * size * 3 }, () => rng.int(0, 255)),
   }));
 }
 
