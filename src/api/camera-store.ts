@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { cameraSchema, type CameraConfig } from '../config/schema.ts';
+import type { RedisKeys } from '../store/redis-keys.ts';
+import { ApiKeys } from './api-keys.ts';
+
+/** What camera workers publish in the status hash; unknown fields are kept. */
+export const cameraStatusSchema = z.looseObject({ state: z.string().optional() });
+export type CameraStatus = z.infer<typeof cameraStatusSchema>;
+
+/** Payload of the camera channel (ApiKeys.cameraChannel): workers re-read the camera `id`. */
+export interface CameraChange {
+  readonly op: 'upsert' | 'remove';
+  readonly id: string;
+  readonly version: number;
+}
+
+/**
+ * The camera registry in Redis: camera configs (validated by the config's cameraSchema) in one hash,
+ * a version counter, and a pub/sub announcement per change so camera workers pick changes up.
+ */
+export class CameraStore {
+  private readonly api: ApiKeys;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {
+    this.api = new ApiKeys(keys);
+  }
+
+  async list(): Promise<CameraConfig[]> {
+    const all = await this.redis.hgetall(this.api.cameraConfigs());
+    return Object.values(all)
+      .map((json) => this.parse(json))
+      .filter((c): c is CameraConfig => c !== undefined)
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async get(id: string): Promise<CameraConfig | undefined> {
+    const json = await this.redis.hget(this.api.cameraConfigs(), id);
+    return json === null ? undefined : this.parse(json);
+  }
+
+  /** Adds a camera; false when the id is taken. */
+  async add(camera: CameraConfig): Promise<boolean> {
+    const valid = cameraSchema.parse(camera);
+    const added = await this.redis.hsetnx(this.api.cameraConfigs(), valid.id, JSON.stringify(valid));
+    if (added === 1) await this.announce('upsert', valid.id);
+    return added === 1;
+  }
+
+  /** Replaces an existing camera; false when there is none with that id. */
+  async replace(camera: CameraConfig): Promise<boolean> {
+    const valid = cameraSchema.parse(camera);
+    // Lua keeps "exists?" and "write" atomic, so a concurrent delete is not undone.
+    const ok = await this.redis.eval(
+      "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1 end return 0",
+      1,
+      this.api.cameraConfigs(),
+      valid.id,
+      JSON.stringify(valid),
+    );
+    if (ok === 1) await this.announce('upsert', valid.id);
+    return ok === 1;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const removed = await this.redis.hdel(this.api.cameraConfigs(), id);
+    if (removed === 1) {
+      await this.redis.hdel(this.keys.cameraStatus(), id);
+      await this.announce('remove', id);
+    }
+    return removed === 1;
+  }
+
+  /** Live status by camera id, as written by camera workers (unparseable entries are skipped). */
+  async statuses(): Promise<Map<string, CameraStatus>> {
+    const all = await this.redis.hgetall(this.keys.cameraStatus());
+    const out = new Map<string, CameraStatus>();
+    for (const [id, json] of Object.entries(all)) {
+      try {
+        const s = cameraStatusSchema.safeParse(JSON.parse(json));
+        if (s.success) out.set(id, s.data);
+      } catch {
+        // A worker wrote something that is not JSON: leave the camera without status.
+      }
+    }
+    return out;
+  }
+
+  async version(): Promise<number> {
+    return Number((await this.redis.get(this.api.cameraVersion())) ?? 0);
+  }
+
+  private parse(json: string): CameraConfig | undefined {
+    try {
+      const r = cameraSchema.safeParse(JSON.parse(json));
+      return r.success ? r.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async announce(op: CameraChange['op'], id: string): Promise<void> {
+    const version = await this.redis.incr(this.api.cameraVersion());
+    const change: CameraChange = { op, id, version };
+    await this.redis.publish(this.api.cameraChannel(), JSON.stringify(change));
+  }
+}

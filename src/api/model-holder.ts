@@ -1,0 +1,59 @@
+import type { RgbImage } from '../image/rgb-image.ts';
+import { ApiError } from './api-error.ts';
+
+/** What enrolment needs from the models: the gallery embedder and the name of its embedding space. */
+export interface PhotoEnroller {
+  /** Embedding space of the watchlist (the probe model's name). */
+  readonly model: string;
+  /** Throws EnrolmentError (no_face / several_faces) naming the photo. */
+  embedPhoto(image: RgbImage, photo: string): Promise<Float32Array>;
+}
+
+export type ModelState =
+  | { readonly status: 'loading' }
+  | { readonly status: 'ready'; readonly model: string }
+  | { readonly status: 'failed'; readonly error: string };
+
+/**
+ * Models load in the background so the API answers health checks at once; /readyz reports the
+ * state and enrolment answers 503 MODELS_NOT_READY until they are loaded.
+ */
+export class ModelHolder {
+  private current: ModelState = { status: 'loading' };
+  private enroller: PhotoEnroller | undefined;
+
+  constructor(loading: PhotoEnroller | Promise<PhotoEnroller>) {
+    if (!(loading instanceof Promise)) {
+      this.enroller = loading;
+      this.current = { status: 'ready', model: loading.model };
+      return;
+    }
+    loading.then(
+      (e) => {
+        this.enroller = e;
+        this.current = { status: 'ready', model: e.model };
+      },
+      (err: unknown) => {
+        this.current = { status: 'failed', error: err instanceof Error ? err.message : String(err) };
+      },
+    );
+  }
+
+  static ready(enroller: PhotoEnroller): ModelHolder {
+    return new ModelHolder(enroller);
+  }
+
+  state(): ModelState {
+    return this.current;
+  }
+
+  /** The enroller, or ApiError MODELS_NOT_READY. */
+  get(): PhotoEnroller {
+    if (!this.enroller) {
+      const why =
+        this.current.status === 'failed' ? `failed to load: ${this.current.error}` : 'still loading';
+      throw new ApiError('MODELS_NOT_READY', `face models are ${why}`);
+    }
+    return this.enroller;
+  }
+}

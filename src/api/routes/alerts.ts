@@ -1,0 +1,110 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../../store/redis-keys.ts';
+import { ApiError } from '../api-error.ts';
+import type { AlertHub, LiveAlert } from '../alert-hub.ts';
+import { matches, readEventsAfter, type EventFilter } from '../event-query.ts';
+import { compareStreamIds, streamIdSchema } from '../stream-id.ts';
+import type { ZodTypeProvider } from '../zod-schema.ts';
+import { decisionsParam } from './events.ts';
+
+const sseQuery = z.strictObject({
+  camera: z.string().max(64).optional(),
+  decision: decisionsParam.optional(),
+  /** For clients that cannot set the Last-Event-ID header; the header wins. */
+  lastEventId: streamIdSchema.optional(),
+});
+
+export interface AlertRouteOptions {
+  readonly maxClients: number;
+  readonly maxReplay: number;
+  /** @defaultValue 15000 */
+  readonly heartbeatMs?: number;
+}
+
+function frame(a: LiveAlert): string {
+  return `id: ${a.streamId}\nevent: identity\ndata: ${JSON.stringify({ streamId: a.streamId, ...a.event })}\n\n`;
+}
+
+/**
+ * Live alerts as Server-Sent Events. On connect the client is subscribed first (buffering), then —
+ * when it sends `Last-Event-ID` — the stream after that id is replayed, then the buffer is flushed
+ * without duplicates, so nothing published during the replay is lost or repeated.
+ */
+export function alertRoutes(redis: Redis, keys: RedisKeys, hub: AlertHub, o: AlertRouteOptions) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.get(
+      '/alerts/stream',
+      {
+        config: { access: 'operator' },
+        schema: {
+          tags: ['alerts'],
+          description: 'text/event-stream of identity events; resumable with Last-Event-ID',
+          querystring: sseQuery,
+        },
+      },
+      async (req, reply) => {
+        const header = req.headers['last-event-id'];
+        const resume = streamIdSchema.safeParse(typeof header === 'string' ? header : req.query.lastEventId);
+        if (typeof header === 'string' && !resume.success) {
+          throw new ApiError('VALIDATION_FAILED', 'Last-Event-ID: expected a stream id like 1700000000000-0');
+        }
+        if (hub.size >= o.maxClients) throw new ApiError('TOO_MANY_CLIENTS', 'too many live alert clients');
+        const filter: EventFilter = { camera: req.query.camera, decisions: req.query.decision };
+
+        const res = reply.raw;
+        let closed = false;
+        let last = resume.success ? resume.data : '0-0';
+        let buffer: LiveAlert[] | undefined = [];
+        const send = (a: LiveAlert): void => {
+          if (closed || compareStreamIds(a.streamId, last) <= 0) return;
+          last = a.streamId;
+          if (!matches(a.event, filter)) return;
+          res.write(frame(a));
+          // A client that stops reading is dropped rather than buffered without bound.
+          if (res.writableLength > 1_000_000) res.destroy();
+        };
+        const unsubscribe = await hub.add((a) => (buffer ? buffer.push(a) : send(a)));
+        const heartbeat = setInterval(() => res.write(': ping\n\n'), o.heartbeatMs ?? 15_000);
+        const close = (): void => {
+          closed = true;
+          clearInterval(heartbeat);
+          unsubscribe();
+        };
+        req.raw.on('close', close);
+        res.on('error', close);
+
+        reply.hijack();
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-accel-buffering': 'no',
+          'x-content-type-options': 'nosniff',
+          connection: 'keep-alive',
+        });
+        res.write('retry: 3000\n\n');
+        try {
+          if (resume.success) {
+            let replayed = 0;
+            while (!closed && replayed < o.maxReplay) {
+              const page = await readEventsAfter(redis, keys, last, Math.min(500, o.maxReplay - replayed));
+              for (const row of page.items) send(row);
+              if (page.last === undefined) break;
+              if (compareStreamIds(page.last, last) > 0) last = page.last;
+              replayed += page.items.length + 1;
+            }
+          }
+          const pending = buffer;
+          buffer = undefined;
+          for (const a of pending) send(a);
+        } catch (err) {
+          req.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'SSE replay failed');
+          res.end();
+          close();
+        }
+      },
+    );
+  };
+}

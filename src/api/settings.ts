@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/**
+ * HTTP API settings, read from the environment until the config file grows an `api` section:
+ * - `BRIDGEFACE_API_PORT` (default 8080), `BRIDGEFACE_API_HOST` (default 127.0.0.1: expose on purpose);
+ * - `BRIDGEFACE_API_TOKENS`: comma-separated `role:token` or `role:name:token` (roles `admin`, `operator`);
+ * - `BRIDGEFACE_FILES_DIR`: the only directory file cameras may read from (unset: no file cameras via the API);
+ * - `BRIDGEFACE_EVENTS_TTL_SECONDS`: events older than this are trimmed from the stream (unset: length-bounded only).
+ */
+
+export type Role = 'operator' | 'admin';
+
+export interface ApiToken {
+  readonly role: Role;
+  /** Who acknowledges alerts with this token (never the token itself). */
+  readonly name: string;
+  readonly token: string;
+}
+
+export interface ApiSettings {
+  /** @defaultValue 8080 */
+  readonly port: number;
+  /** @defaultValue '127.0.0.1' */
+  readonly host: string;
+  readonly tokens: readonly ApiToken[];
+  /** Absolute directory file camera URLs must resolve into; undefined: file cameras are refused. */
+  readonly filesDir: string | undefined;
+  /** Largest JSON body in bytes. @defaultValue 65536 */
+  readonly bodyLimit: number;
+  /** Largest uploaded photo in bytes. @defaultValue 10 MiB */
+  readonly maxPhotoBytes: number;
+  /** Most photos per upload. @defaultValue 10 */
+  readonly maxPhotos: number;
+  /** Largest decoded photo (width × height). @defaultValue 40 megapixels */
+  readonly maxPhotoPixels: number;
+  /** Failed authentications per IP and window before the IP gets 429. @defaultValue 10 */
+  readonly authFailuresPerWindow: number;
+  /** @defaultValue 60000 */
+  readonly authFailureWindowMs: number;
+  /** Concurrent live-alert (SSE) clients. @defaultValue 100 */
+  readonly maxSseClients: number;
+  /** Events replayed at most on an SSE resume. @defaultValue 10000 */
+  readonly maxSseReplay: number;
+  /** Events older than this are trimmed (XTRIM MINID); undefined: the stream is bounded by length only. */
+  readonly eventsTtlSeconds: number | undefined;
+}
+
+export const DEFAULT_API_SETTINGS: Omit<ApiSettings, 'tokens' | 'filesDir' | 'eventsTtlSeconds'> =
+  Object.freeze({
+    port: 8080,
+    host: '127.0.0.1',
+    bodyLimit: 64 * 1024,
+    maxPhotoBytes: 10 * 1024 * 1024,
+    maxPhotos: 10,
+    maxPhotoPixels: 40_000_000,
+    authFailuresPerWindow: 10,
+    authFailureWindowMs: 60_000,
+    maxSseClients: 100,
+    maxSseReplay: 10_000,
+  });
+
+export class ApiSettingsError extends Error {
+  readonly code = 'API_SETTINGS_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ApiSettingsError';
+  }
+}
+
+const MIN_TOKEN_LENGTH = 16;
+const NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/** Parses `role:token` / `role:name:token` entries; errors never echo a token. */
+export function parseTokens(spec: string): ApiToken[] {
+  const out: ApiToken[] = [];
+  const entries = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const [i, entry] of entries.entries()) {
+    const parts = entry.split(':');
+    const role = parts[0];
+    if (role !== 'admin' && role !== 'operator') {
+      throw new ApiSettingsError(`BRIDGEFACE_API_TOKENS entry ${i + 1}: role must be admin or operator`);
+    }
+    const named = parts.length >= 3 && NAME.test(parts[1]!);
+    const name = named ? parts[1]! : `${role}-${i + 1}`;
+    const token = parts.slice(named ? 2 : 1).join(':');
+    if (token.length < MIN_TOKEN_LENGTH) {
+      throw new ApiSettingsError(
+        `BRIDGEFACE_API_TOKENS entry ${i + 1}: token must be at least ${MIN_TOKEN_LENGTH} characters`,
+      );
+    }
+    out.push({ role, name, token });
+  }
+  return out;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Settings from the environment; throws ApiSettingsError naming the variable. */
+export function apiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSettings {
+  const tokens = parseTokens(env.BRIDGEFACE_API_TOKENS ?? '');
+  if (tokens.length === 0) {
+    throw new ApiSettingsError('BRIDGEFACE_API_TOKENS is empty: set e.g. admin:<token>,operator:<token>');
+  }
+  const p = port.safeParse(env.BRIDGEFACE_API_PORT ?? DEFAULT_API_SETTINGS.port);
+  if (!p.success) throw new ApiSettingsError('BRIDGEFACE_API_PORT must be an integer 0-65535');
+  const ttl = env.BRIDGEFACE_EVENTS_TTL_SECONDS;
+  const ttlSeconds = ttl === undefined || ttl === '' ? undefined : Number(ttl);
+  if (ttlSeconds !== undefined && !(Number.isInteger(ttlSeconds) && ttlSeconds >= 60)) {
+    throw new ApiSettingsError('BRIDGEFACE_EVENTS_TTL_SECONDS must be an integer >= 60');
+  }
+  return Object.freeze({
+    ...DEFAULT_API_SETTINGS,
+    port: p.data,
+    host: env.BRIDGEFACE_API_HOST ?? DEFAULT_API_SETTINGS.host,
+    tokens,
+    filesDir: env.BRIDGEFACE_FILES_DIR || undefined,
+    eventsTtlSeconds: ttlSeconds,
+  });
+}

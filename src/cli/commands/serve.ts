@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { Redis } from 'ioredis';
+import { applyRetention } from '../../api/retention.ts';
+import { CameraStore } from '../../api/camera-store.ts';
+import { ModelHolder, type PhotoEnroller } from '../../api/model-holder.ts';
+import { buildApi } from '../../api/server.ts';
+import { apiSettingsFromEnv } from '../../api/settings.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import { configSchema, type BridgefaceConfig } from '../../config/schema.ts';
+import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
+import { PipelineMetrics } from '../../metrics/pipeline-metrics.ts';
+import { createEmbedder } from '../../models/registry.ts';
+import { RedisKeys } from '../../store/redis-keys.ts';
+import { log } from '../../util/log.ts';
+
+interface ServeOptions {
+  readonly config?: string;
+  readonly port?: string;
+  readonly model?: string;
+  readonly importCameras?: boolean;
+}
+
+/** Config from --config, else defaults (Redis from the environment): the API needs no camera in a file. */
+async function configFor(o: ServeOptions): Promise<BridgefaceConfig> {
+  if (o.config) return loadConfig(o.config);
+  return configSchema.parse({
+    cameras: [{ id: 'none', url: 'none' }],
+    redis: {
+      url: process.env.BRIDGEFACE_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      prefix: process.env.BRIDGEFACE_REDIS_PREFIX ?? 'bf',
+    },
+  });
+}
+
+/** The gallery embedder of the probe model's space, as `bridgeface enroll` builds it. */
+async function loadEnroller(probeModel: string): Promise<PhotoEnroller & { dispose(): void }> {
+  const probe = await createEmbedder(probeModel);
+  const model = probe.name;
+  probe.dispose();
+  const teacher = await createEmbedder('teacher');
+  const gallery = await createGalleryEmbedder(teacher, probeModel);
+  return {
+    model,
+    embedPhoto: (image, photo) => gallery.embedPhoto(image, photo),
+    dispose: () => {
+      gallery.dispose();
+      teacher.dispose();
+    },
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('start the HTTP API (OpenAPI at /docs) and the operator console (/console/)')
+    .option('--config <file>', 'pipeline config (Redis, embed model, event retention)')
+    .option('--port <n>', 'listen port (default BRIDGEFACE_API_PORT or 8080)')
+    .option('--model <spec>', 'probe model whose space enrolments use (default: embed.model of the config)')
+    .option('--import-cameras', 'add the cameras of the config file that the registry lacks')
+    .action(async (o: ServeOptions) => {
+      const settings = apiSettingsFromEnv(
+        o.port === undefined ? process.env : { ...process.env, BRIDGEFACE_API_PORT: o.port },
+      );
+      const config = await configFor(o);
+      const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 5000 });
+      const keys = new RedisKeys(config.redis.prefix);
+      const enroller = loadEnroller(o.model ?? config.embed.model);
+      enroller.catch((err: unknown) =>
+        log.error({ err }, 'face models failed to load; enrolment is unavailable'),
+      );
+      const app = await buildApi({
+        redis,
+        keys,
+        settings,
+        models: new ModelHolder(enroller),
+        metrics: new PipelineMetrics().registry,
+      });
+      if (o.importCameras) {
+        const cameras = new CameraStore(redis, keys);
+        for (const c of config.cameras)
+          if (await cameras.add(c)) log.info({ camera: c.id }, 'camera imported');
+      }
+      const retention = setInterval(() => {
+        applyRetention(redis, keys, settings.eventsTtlSeconds).catch((err: unknown) =>
+          log.warn({ err }, 'retention sweep failed'),
+        );
+      }, 60_000);
+      retention.unref();
+      await app.listen({ port: settings.port, host: settings.host });
+
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      clearInterval(retention);
+      await app.close();
+      await enroller.then((e) => e.dispose()).catch(() => undefined);
+      redis.disconnect();
+    });
+}
