@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RedisKeys } from '../store/redis-keys.ts';
-import { ApiKeys } from './api-keys.ts';
 
 export const ackSchema = z.object({
   /** Principal name of the token that acknowledged. */
@@ -22,7 +21,7 @@ export class AckStore {
     private readonly redis: Redis,
     keys: RedisKeys,
   ) {
-    this.key = new ApiKeys(keys).acks();
+    this.key = keys.acks();
   }
 
   /** Records an ack unless there is one; returns the stored ack and whether this call created it. */

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { eventFromFields } from '../events/identity-event.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
-import { ApiKeys } from './api-keys.ts';
 import { compareStreamIds } from './stream-id.ts';
 
 /**
@@ -20,7 +19,7 @@ export async function applyRetention(
     trimmed = Number(await redis.xtrim(keys.events(), 'MINID', String(nowMs - eventsTtlSeconds * 1000)));
   }
   const first = (await redis.xrange(keys.events(), '-', '+', 'COUNT', 1))[0]?.[0];
-  const acks = new ApiKeys(keys).acks();
+  const acks = keys.acks();
   let acksPruned = 0;
   let cursor = '0';
   do {
@@ -45,7 +44,7 @@ export async function purgeIdentityEvents(
   keys: RedisKeys,
   identityId: string,
 ): Promise<number> {
-  const acks = new ApiKeys(keys).acks();
+  const acks = keys.acks();
   let start = '-';
   let removed = 0;
   for (;;) {

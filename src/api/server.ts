@@ -14,7 +14,7 @@ import { AckStore } from './ack-store.ts';
 import { AlertHub } from './alert-hub.ts';
 import { ApiError } from './api-error.ts';
 import { allows, AuthFailureLimiter, TokenAuthenticator, type Access, type Principal } from './auth.ts';
-import { CameraStore } from './camera-store.ts';
+import { CameraStore } from '../store/camera-store.ts';
 import type { ModelHolder } from './model-holder.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { cameraRoutes } from './routes/cameras.ts';

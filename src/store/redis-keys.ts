@@ -73,6 +73,26 @@ export class RedisKeys {
     return `{${this.prefix}:cam}:status`;
   }
 
+  /** HASH stream id → JSON `{ by, atMs, note }`: alert acknowledgements (pruned with the stream). */
+  acks(): string {
+    return `${this.ev}:acks`;
+  }
+
+  /** HASH camera id → JSON camera config (config/schema.ts cameraSchema): the camera registry. */
+  cameraConfigs(): string {
+    return `{${this.prefix}:cam}:configs`;
+  }
+
+  /** STRING counter bumped on every camera registry change. */
+  cameraVersion(): string {
+    return `{${this.prefix}:cam}:version`;
+  }
+
+  /** Pub/sub channel: JSON `{ op: 'upsert' | 'remove', id, version }` on every camera registry change. */
+  cameraChannel(): string {
+    return `${this.prefix}:cam:changed`;
+  }
+
   /** BullMQ `prefix` option: the hash tag keeps each queue's keys in one Cluster slot. */
   queuePrefix(): string {
     return `{${this.prefix}:q}`;

@@ -3,8 +3,7 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CameraStore, type CameraChange } from '../../src/api/camera-store.ts';
-import { ApiKeys } from '../../src/api/api-keys.ts';
+import { CameraStore, type CameraChange } from '../../src/store/camera-store.ts';
 import { checkCameraUrl, maskCameraUrl } from '../../src/api/camera-url.ts';
 import { ApiError } from '../../src/api/api-error.ts';
 import { admin, apiFixture, operator, type ApiFixture } from './api-fixture.ts';
@@ -88,7 +87,7 @@ describe('camera routes', () => {
     const sub = f.redis.duplicate();
     const changes: CameraChange[] = [];
     sub.on('message', (_c: string, m: string) => changes.push(JSON.parse(m) as CameraChange));
-    await sub.subscribe(new ApiKeys(f.keys).cameraChannel());
+    await sub.subscribe(f.keys.cameraChannel());
 
     const add = await f.app.inject({
       method: 'POST',

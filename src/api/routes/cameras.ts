@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { cameraSchema, type CameraConfig } from '../../config/schema.ts';
 import { ApiError, notFound } from '../api-error.ts';
-import type { CameraStatus, CameraStore } from '../camera-store.ts';
+import type { CameraStatus, CameraStore } from '../../store/camera-store.ts';
 import { checkCameraUrl, maskCameraUrl } from '../camera-url.ts';
 import type { ZodTypeProvider } from '../zod-schema.ts';
 

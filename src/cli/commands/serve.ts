@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { applyRetention } from '../../api/retention.ts';
-import { CameraStore } from '../../api/camera-store.ts';
+import { CameraStore } from '../../store/camera-store.ts';
 import { ModelHolder, type PhotoEnroller } from '../../api/model-holder.ts';
 import { buildApi } from '../../api/server.ts';
 import { apiSettingsFromEnv } from '../../api/settings.ts';

@@ -1,14 +1,13 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { cameraSchema, type CameraConfig } from '../config/schema.ts';
-import type { RedisKeys } from '../store/redis-keys.ts';
-import { ApiKeys } from './api-keys.ts';
+import type { RedisKeys } from './redis-keys.ts';
 
 /** What camera workers publish in the status hash; unknown fields are kept. */
 export const cameraStatusSchema = z.looseObject({ state: z.string().optional() });
 export type CameraStatus = z.infer<typeof cameraStatusSchema>;
 
-/** Payload of the camera channel (ApiKeys.cameraChannel): workers re-read the camera `id`. */
+/** Payload of the camera channel (RedisKeys.cameraChannel): workers re-read the camera `id`. */
 export interface CameraChange {
   readonly op: 'upsert' | 'remove';
   readonly id: string;
@@ -20,17 +19,13 @@ export interface CameraChange {
  * a version counter, and a pub/sub announcement per change so camera workers pick changes up.
  */
 export class CameraStore {
-  private readonly api: ApiKeys;
-
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-  ) {
-    this.api = new ApiKeys(keys);
-  }
+  ) {}
 
   async list(): Promise<CameraConfig[]> {
-    const all = await this.redis.hgetall(this.api.cameraConfigs());
+    const all = await this.redis.hgetall(this.keys.cameraConfigs());
     return Object.values(all)
       .map((json) => this.parse(json))
       .filter((c): c is CameraConfig => c !== undefined)
@@ -38,14 +33,14 @@ export class CameraStore {
   }
 
   async get(id: string): Promise<CameraConfig | undefined> {
-    const json = await this.redis.hget(this.api.cameraConfigs(), id);
+    const json = await this.redis.hget(this.keys.cameraConfigs(), id);
     return json === null ? undefined : this.parse(json);
   }
 
   /** Adds a camera; false when the id is taken. */
   async add(camera: CameraConfig): Promise<boolean> {
     const valid = cameraSchema.parse(camera);
-    const added = await this.redis.hsetnx(this.api.cameraConfigs(), valid.id, JSON.stringify(valid));
+    const added = await this.redis.hsetnx(this.keys.cameraConfigs(), valid.id, JSON.stringify(valid));
     if (added === 1) await this.announce('upsert', valid.id);
     return added === 1;
   }
@@ -57,7 +52,7 @@ export class CameraStore {
     const ok = await this.redis.eval(
       "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1 end return 0",
       1,
-      this.api.cameraConfigs(),
+      this.keys.cameraConfigs(),
       valid.id,
       JSON.stringify(valid),
     );
@@ -66,7 +61,7 @@ export class CameraStore {
   }
 
   async remove(id: string): Promise<boolean> {
-    const removed = await this.redis.hdel(this.api.cameraConfigs(), id);
+    const removed = await this.redis.hdel(this.keys.cameraConfigs(), id);
     if (removed === 1) {
       await this.redis.hdel(this.keys.cameraStatus(), id);
       await this.announce('remove', id);
@@ -90,7 +85,7 @@ export class CameraStore {
   }
 
   async version(): Promise<number> {
-    return Number((await this.redis.get(this.api.cameraVersion())) ?? 0);
+    return Number((await this.redis.get(this.keys.cameraVersion())) ?? 0);
   }
 
   private parse(json: string): CameraConfig | undefined {
@@ -103,8 +98,8 @@ export class CameraStore {
   }
 
   private async announce(op: CameraChange['op'], id: string): Promise<void> {
-    const version = await this.redis.incr(this.api.cameraVersion());
+    const version = await this.redis.incr(this.keys.cameraVersion());
     const change: CameraChange = { op, id, version };
-    await this.redis.publish(this.api.cameraChannel(), JSON.stringify(change));
+    await this.redis.publish(this.keys.cameraChannel(), JSON.stringify(change));
   }
 }
