@@ -41,7 +41,8 @@ export const configSchema = z.strictObject({
       prefix: z.string().default('bf'),
     })
     .prefault({}),
-  cameras: z.array(cameraSchema).min(1, 'at least one camera is needed'),
+  /** Cameras started at launch; the API's camera registry can add more at run time. */
+  cameras: z.array(cameraSchema).default([]),
   /** Detector plugin options (validated by the detector registry at start); `type` picks the plugin. */
   detector: z.looseObject({ type: z.string() }).prefault({ type: 'tiled-tiny' }),
   tracker: z

@@ -26,15 +26,26 @@ export function detectorOptionsFor(config: BridgefaceConfig, camera: CameraConfi
 }
 
 export interface CameraStage {
-  readonly pipelines: readonly CameraPipeline[];
-  readonly sources: readonly CameraSource[];
   status(): CameraStatus[];
   /** Resolves when every non-looping file camera has ended or failed (never for live streams). */
-  readonly finished: Promise<void>;
+  finished(): Promise<void>;
+  /** Starts a camera, or restarts it with its new config when the id runs already. */
+  upsert(camera: CameraConfig): Promise<void>;
+  /** Stops a camera (its tracks are flushed); its final status, or undefined when it was not running. */
+  remove(id: string): Promise<CameraStatus | undefined>;
   close(): Promise<void>;
 }
 
-/** Starts decode → detect → track → batches for every enabled camera of the config. */
+interface RunningCamera {
+  readonly source: CameraSource;
+  readonly pipeline: CameraPipeline;
+  readonly done: Promise<void>;
+}
+
+/**
+ * Runs decode → detect → track → batches for a changing set of cameras: the config's enabled cameras at
+ * start, then whatever the camera registry adds, changes or removes (no process restart).
+ */
 export async function startCameraStage(
   config: BridgefaceConfig,
   sink: BatchSink,
@@ -45,11 +56,9 @@ export async function startCameraStage(
     throw Object.assign(new Error('no ffmpeg found: install ffmpeg or run npm install'), {
       code: 'FFMPEG_MISSING',
     });
-  const cameras = config.cameras.filter((c) => c.enabled);
-  const sources: CameraSource[] = [];
-  const pipelines: CameraPipeline[] = [];
-  const ends: Promise<void>[] = [];
-  for (const camera of cameras) {
+  const running = new Map<string, RunningCamera>();
+
+  const start = async (camera: CameraConfig): Promise<void> => {
     const detector = await createFaceDetector(detectorOptionsFor(config, camera));
     const source = new CameraSource({ ...camera, ffmpegPath: ffmpeg.path });
     const pipeline = new CameraPipeline(source, detector, sink, metrics, {
@@ -62,25 +71,39 @@ export async function startCameraStage(
       tracker: config.tracker,
       submitter: { minHits: config.tracker.minHits, resubmitQualityGain: config.tracker.resubmitQualityGain },
     });
-    ends.push(
-      new Promise<void>((resolve) => {
-        source.on('state', (s) => {
-          if (s.state === 'ended' || s.state === 'failed' || s.state === 'stopped') resolve();
-        });
-      }).then(() => pipeline.finish()),
-    );
-    sources.push(source);
-    pipelines.push(pipeline);
-  }
-  for (const s of sources) s.start();
+    const done = new Promise<void>((resolve) => {
+      source.on('state', (s) => {
+        if (s.state === 'ended' || s.state === 'failed' || s.state === 'stopped') resolve();
+      });
+    }).then(async () => {
+      await pipeline.finish();
+      detector.dispose();
+    });
+    running.set(camera.id, { source, pipeline, done });
+    source.start();
+  };
+
+  const remove = async (id: string): Promise<CameraStatus | undefined> => {
+    const cam = running.get(id);
+    if (!cam) return undefined;
+    running.delete(id);
+    await cam.pipeline.close();
+    await cam.done;
+    return cam.source.status();
+  };
+
+  for (const camera of config.cameras.filter((c) => c.enabled)) await start(camera);
   let closing: Promise<void> | undefined;
   return {
-    pipelines,
-    sources,
-    status: () => sources.map((s) => s.status()),
-    finished: Promise.all(ends).then(() => undefined),
+    status: () => [...running.values()].map((c) => c.source.status()),
+    finished: () => Promise.all([...running.values()].map((c) => c.done)).then(() => undefined),
+    async upsert(camera) {
+      await remove(camera.id);
+      if (camera.enabled) await start(camera);
+    },
+    remove,
     close() {
-      closing ??= Promise.all(pipelines.map((p) => p.close())).then(() => undefined);
+      closing ??= Promise.all([...running.keys()].map((id) => remove(id))).then(() => undefined);
       return closing;
     },
   };

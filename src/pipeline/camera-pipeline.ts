@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CameraSource, Frame } from '../decode/camera-source.ts';
 import { chipWindowFromDetection } from '../detect/chip-window.ts';
 import { cropFace } from '../detect/crop-face.ts';
+import { TrackRegions } from '../detect/track-regions.ts';
 import type { FaceDetector } from '../detect/types.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
@@ -43,6 +44,8 @@ interface Crop {
 export class CameraPipeline {
   private readonly tracker: FaceTracker<Crop>;
   private readonly submitter: TrackSubmitter<Crop>;
+  /** The tracker's live tracks, whose predicted boxes the detector re-scans every frame. */
+  private readonly trackRegions = new TrackRegions();
   private pending: { meta: FaceCropMeta; image: RgbImage }[] = [];
   private batchTimer: NodeJS.Timeout | undefined;
   private waiting: Frame[] = [];
@@ -105,7 +108,9 @@ export class CameraPipeline {
   private async processFrame(frame: Frame): Promise<void> {
     const cam = this.options.cameraId;
     const end = this.metrics.detectSeconds.startTimer({ camera: cam });
-    const detections = await this.detector.detect(frame.image);
+    const detections = await this.detector.detect(frame.image, {
+      regionsOfInterest: this.trackRegions.regions(frame.seq),
+    });
     end();
     this.metrics.detections.inc({ camera: cam }, detections.length);
     const inputs = detections.map((d) => {
@@ -124,7 +129,9 @@ export class CameraPipeline {
         crop: { image, facePx, frameTimeMs: frame.timeMs },
       };
     });
-    this.enqueue(this.tracker.update(frame.seq, frame.timeMs, inputs));
+    const update = this.tracker.update(frame.seq, frame.timeMs, inputs);
+    this.trackRegions.observe(update);
+    this.enqueue(update);
   }
 
   private enqueue(update: TrackerUpdate<Crop>): void {
@@ -182,6 +189,7 @@ export class CameraPipeline {
   async finish(): Promise<void> {
     while (this.busy) await this.busy;
     this.enqueue({ active: [], ended: this.tracker.flush() });
+    this.trackRegions.clear();
     this.flush();
     await this.submitting;
   }

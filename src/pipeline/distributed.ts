@@ -4,6 +4,7 @@ import { EventLog } from '../events/event-log.ts';
 import { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { createEmbedder } from '../models/registry.ts';
 import { BullBatchSink, startBatchWorker } from '../queue/embed-queue.ts';
+import { CameraStore, type CameraChange } from '../store/camera-store.ts';
 import { RedisKeys } from '../store/redis-keys.ts';
 import { WatchlistStore } from '../store/watchlist-store.ts';
 import { log } from '../util/log.ts';
@@ -54,16 +55,59 @@ export async function startCameraRole(config: BridgefaceConfig, redis: Redis): P
       .then((n) => metrics.queueDepth.set(n))
       .catch(() => {});
   };
-  for (const s of stage.sources) s.on('state', publish);
-  const timer = setInterval(publish, 5000);
+  const timer = setInterval(publish, 2000);
   timer.unref();
+
+  // The camera registry (managed through the API) adds to and overrides the config's cameras, live:
+  // every change is announced on a channel and applied without restarting the worker.
+  const registry = new CameraStore(redis, keys);
+  const subscriber = redis.duplicate();
+  subscriber.on('error', (err: Error) => log.warn({ err: err.message }, 'camera registry subscriber error'));
+  let applying: Promise<void> = Promise.resolve();
+  const apply = (change: CameraChange): void => {
+    applying = applying
+      .then(async () => {
+        const camera = change.op === 'remove' ? undefined : await registry.get(change.id);
+        if (camera?.enabled) {
+          await stage.upsert(camera);
+        } else {
+          const last = await stage.remove(change.id);
+          // A disabled camera keeps its row (state `stopped`); a removed one loses it (again: a status
+          // publish may have raced with the registry's own delete).
+          if (camera && last) await redis.hset(keys.cameraStatus(), camera.id, JSON.stringify(last));
+          else await redis.hdel(keys.cameraStatus(), change.id);
+        }
+        log.info({ camera: change.id, op: change.op }, 'camera registry change applied');
+        publish();
+      })
+      .catch((err: unknown) =>
+        log.error(
+          { camera: change.id, err: err instanceof Error ? err.message : String(err) },
+          'camera change failed',
+        ),
+      );
+  };
+  subscriber.on('message', (_channel: string, message: string) => {
+    try {
+      apply(JSON.parse(message) as CameraChange);
+    } catch {
+      log.warn({ message }, 'ignored malformed camera change');
+    }
+  });
+  await subscriber.subscribe(keys.cameraChannel());
+  for (const camera of await registry.list()) apply({ op: 'upsert', id: camera.id, version: 0 });
+  await applying;
+  publish();
+
   let closing: Promise<void> | undefined;
   return {
     metrics,
-    finished: stage.finished,
+    finished: stage.finished(),
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        subscriber.disconnect();
+        await applying;
         await stage.close();
         publish();
         await sink.close();

@@ -69,7 +69,7 @@ export async function runEmbedded(
   const aborted = new Promise<void>((resolve) =>
     deps.signal?.addEventListener('abort', () => resolve(), { once: true }),
   );
-  await Promise.race([cameras.finished, aborted]);
+  await Promise.race([cameras.finished(), aborted]);
   await cameras.close();
   await queue.drain();
   const count = (d: IdentityEvent['decision']): number => events.filter((e) => e.decision === d).length;

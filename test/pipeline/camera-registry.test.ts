@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Redis } from 'ioredis';
+import { after, before, test } from 'node:test';
+import { configSchema } from '../../src/config/schema.ts';
+import { locateFfmpeg } from '../../src/decode/ffmpeg-binary.ts';
+import { startCameraRole } from '../../src/pipeline/distributed.ts';
+import { CameraStore } from '../../src/store/camera-store.ts';
+import type { RedisKeys } from '../../src/store/redis-keys.ts';
+import { testRedis } from '../helpers/redis.ts';
+
+let redis: Redis;
+let keys: RedisKeys;
+let cleanup: () => Promise<void>;
+let dir = '';
+before(async () => {
+  ({ redis, keys, cleanup } = await testRedis());
+  dir = await mkdtemp(join(tmpdir(), 'bf-registry-'));
+  const ffmpeg = await locateFfmpeg();
+  await promisify(execFile)(ffmpeg!.path, [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=160x120:rate=10',
+    '-t',
+    '2',
+    join(dir, 'clip.mp4'),
+  ]);
+});
+after(async () => {
+  await cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function statusOf(id: string): Promise<{ state?: string } | undefined> {
+  const json = await redis.hget(keys.cameraStatus(), id);
+  return json ? (JSON.parse(json) as { state?: string }) : undefined;
+}
+
+async function until(cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a running camera worker picks up cameras added, changed and removed in the registry', async () => {
+  const config = configSchema.parse({ redis: { prefix: keys.prefix }, detector: { type: 'plain-tiny' } });
+  const role = await startCameraRole(config, redis);
+  const store = new CameraStore(redis, keys);
+  try {
+    const camera = configSchema.shape.cameras.parse([
+      { id: 'lobby', url: join(dir, 'clip.mp4'), fps: 5, width: 160, height: 120, loop: true },
+    ])[0]!;
+    assert.equal(await store.add(camera), true);
+    await until(async () => (await statusOf('lobby'))?.state === 'live');
+    assert.equal(await store.replace({ ...camera, enabled: false }), true);
+    await until(async () => (await statusOf('lobby'))?.state === 'stopped');
+    assert.equal(await store.replace({ ...camera, enabled: true, fps: 2 }), true);
+    await until(async () => (await statusOf('lobby'))?.state === 'live');
+    await store.remove('lobby');
+    await until(async () => (await statusOf('lobby')) === undefined);
+    await new Promise((r) => setTimeout(r, 2500)); // past a status publish: the removed camera stays gone
+    assert.equal(await statusOf('lobby'), undefined);
+  } finally {
+    await role.close();
+  }
+});
