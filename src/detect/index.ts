@@ -6,7 +6,15 @@ export {
   DetectorConfigError,
 } from './registry.ts';
 export type { DetectorPlugin } from './registry.ts';
-export type { FaceDetection, FaceDetector, DetectCallOptions, DetectStats } from './types.ts';
+export type {
+  FaceDetection,
+  FaceDetector,
+  DetectCallOptions,
+  DetectStats,
+  RegionOfInterest,
+} from './types.ts';
+export { TrackRegions, predictRegion } from './track-regions.ts';
+export type { TrackedFace, TrackedFaceUpdate, TrackRegionOptions } from './track-regions.ts';
 export type { FaceDetectorOptions, FaceDetectorType } from './options.ts';
 export type { IgnoreZone } from './ignore-zones.ts';
 export { cropFace, faceCropWindow } from './crop-face.ts';

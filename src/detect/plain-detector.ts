@@ -51,6 +51,7 @@ export class PlainDetector implements FaceDetector {
       tiles: 1,
       inputPixels: this.inputPixels,
       coverage: 1,
+      newFaceScan: true,
       ms: performance.now() - t0,
     };
     return kept;

@@ -6,9 +6,30 @@ import { filterBySize, filterIgnoreZones } from './ignore-zones.ts';
 import { MotionGate } from './motion.ts';
 import { nonMaxSuppression } from './nms.ts';
 import type { TiledSsdOptions, TiledTinyOptions } from './options.ts';
-import { expandBox, layoutTiles, mergeRegions, scaleLevels, type ScaleLevel } from './tile-layout.ts';
+import {
+  expandBox,
+  layoutTiles,
+  levelsForFace,
+  mergeRegions,
+  scaleLevels,
+  type ScaleLevel,
+} from './tile-layout.ts';
 import type { TileNet } from './tile-nets.ts';
-import type { DetectCallOptions, DetectStats, FaceDetection, FaceDetector } from './types.ts';
+import type {
+  DetectCallOptions,
+  DetectStats,
+  FaceDetection,
+  FaceDetector,
+  RegionOfInterest,
+} from './types.ts';
+
+/** What one call scans (see `TiledDetector.plan`). */
+interface Plan {
+  readonly scan: readonly Box[];
+  readonly rois: readonly RegionOfInterest[];
+  readonly full: boolean;
+  readonly newFaceScan: boolean;
+}
 
 function boundingBox(boxes: readonly Box[]): Box {
   const x0 = Math.min(...boxes.map((b) => b.x));
@@ -18,6 +39,10 @@ function boundingBox(boxes: readonly Box[]): Box {
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
+function boxesOverlap(a: Box, b: Box): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
 /** Grey that fills tile parts outside the frame (close to both nets' mean pixel). */
 const PAD_VALUE = 114;
 
@@ -25,7 +50,8 @@ const PAD_VALUE = 114;
  * Tiled, upscaled, optionally motion-gated detection — the detector for small distant faces.
  *
  * Stages per frame, each a pure function tested on its own:
- *  1. regions   — motion regions (`MotionGate`) ∪ caller `regionsOfInterest`, or the whole frame;
+ *  1. regions   — motion regions (`MotionGate`, on every `scanEvery`-th call) ∪ caller
+ *                 `regionsOfInterest` (each only at the level(s) of its `faceSize`), or the whole frame;
  *  2. levels    — `scaleLevels`: the finest upscales `minFaceSize` to the net's `inputFaceSize`;
  *  3. tiles     — per level, regions grown by `regionMargin`, merged (`mergeRegions`) and cut into
  *                 overlapping tiles (`layoutTiles`), sampled from the frame with one bilinear
@@ -40,6 +66,8 @@ export class TiledDetector implements FaceDetector {
   private readonly gate: MotionGate | undefined;
   private stats: DetectStats | undefined;
   private calls = 0;
+  /** Motion regions (grown by `regionMargin`) searched since the last new-face scan. */
+  private known: Box[] = [];
   private disposed = false;
 
   constructor(
@@ -60,21 +88,59 @@ export class TiledDetector implements FaceDetector {
     return this.levels;
   }
 
-  /** Regions to scan this call (frame px) and whether that is the whole frame. */
-  private regions(frame: RgbImage, call: DetectCallOptions): { regions: Box[]; full: boolean } {
+  /**
+   * What to scan this call: `scan` regions go through every level (new-face search: motion regions, or
+   * the whole frame when `full`), `rois` only through the levels of their face size.
+   */
+  private plan(frame: RgbImage, call: DetectCallOptions): Plan {
+    const o = this.options;
     const whole: Box = { x: 0, y: 0, width: frame.width, height: frame.height };
-    this.calls++;
-    const periodic = this.options.fullFrameEvery > 0 && (this.calls - 1) % this.options.fullFrameEvery === 0;
-    if (!this.gate) return { regions: [whole], full: true };
+    const k = this.calls++;
+    // Skipping the new-face search is safe only for a caller that re-detects known faces through
+    // `regionsOfInterest` (a tracker loop); without them every call searches.
+    const scanNow = call.regionsOfInterest === undefined || k % o.scanEvery === 0;
+    const periodic = o.fullFrameEvery > 0 && k % o.fullFrameEvery === 0;
+    const rois = call.regionsOfInterest ?? [];
+    if (!this.gate) {
+      return scanNow || call.fullFrame
+        ? { scan: [whole], rois: [], full: true, newFaceScan: true }
+        : { scan: [], rois, full: false, newFaceScan: false };
+    }
     const motion = this.gate.update(frame); // always update, so the background stays current
-    if (motion.full || call.fullFrame || periodic) return { regions: [whole], full: true };
-    return { regions: [...motion.regions, ...(call.regionsOfInterest ?? [])], full: false };
+    if (call.fullFrame || periodic || (scanNow && motion.full)) {
+      // A first frame has no motion yet: its moving parts count as new on the next call.
+      this.known = motion.full ? [] : motion.regions.map((r) => expandBox(r, o.regionMargin));
+      return { scan: [whole], rois: [], full: true, newFaceScan: true };
+    }
+    if (scanNow) {
+      this.known = motion.regions.map((r) => expandBox(r, o.regionMargin));
+      return { scan: motion.regions, rois, full: false, newFaceScan: true };
+    }
+    // Between scans, motion that overlaps nothing searched since the last scan (someone entering the
+    // view) is searched at once; moving people already searched wait for the next scan.
+    const fresh = o.scanNewMotion
+      ? motion.regions.filter((r) => !this.known.some((seen) => boxesOverlap(seen, r)))
+      : [];
+    this.known.push(...fresh.map((r) => expandBox(r, o.regionMargin)));
+    return { scan: fresh, rois, full: false, newFaceScan: fresh.length > 0 };
   }
 
-  private tilesFor(level: ScaleLevel, regions: Box[], full: boolean, frame: RgbImage): View[] {
+  /** Regions searched at level `index`: the scan regions plus the ROIs whose face size it covers. */
+  private regionsAt(index: number, plan: Plan): readonly Box[] {
+    if (plan.full) return plan.scan;
+    const rois = plan.rois.filter(
+      (r) => r.faceSize === undefined || levelsForFace(this.levels, r.faceSize).includes(index),
+    );
+    return [...plan.scan, ...rois];
+  }
+
+  private tilesFor(level: ScaleLevel, regions: readonly Box[], full: boolean, frame: RgbImage): View[] {
     const o = this.options;
     const fixed = this.net.fixedInput;
-    let grown = full ? regions : mergeRegions(regions.map((r) => expandBox(r, o.regionMargin)));
+    if (regions.length === 0) return [];
+    let grown: readonly Box[] = full
+      ? regions
+      : mergeRegions(regions.map((r) => expandBox(r, o.regionMargin)));
     // A fixed-size net (SSD: 512x512) pays a whole tile per region however small it is: cover the
     // regions' bounding box instead, which tiles into few shared tiles.
     if (fixed !== undefined && grown.length > 1) grown = [boundingBox(grown)];
@@ -101,12 +167,14 @@ export class TiledDetector implements FaceDetector {
     assertRgbImage(frame, 'detect frame');
     const t0 = performance.now();
     const o = this.options;
-    const { regions, full } = this.regions(frame, call);
+    const plan = this.plan(frame, call);
     let coverArea = 0;
-    for (const r of regions) coverArea += r.width * r.height;
+    for (const r of [...plan.scan, ...plan.rois]) coverArea += r.width * r.height;
 
     const views: View[] = [];
-    for (const level of this.levels) views.push(...this.tilesFor(level, regions, full, frame));
+    this.levels.forEach((level, i) => {
+      views.push(...this.tilesFor(level, this.regionsAt(i, plan), plan.full, frame));
+    });
     // Same-sized tiles share a batch.
     const groups = new Map<string, View[]>();
     for (const v of views) {
@@ -159,7 +227,8 @@ export class TiledDetector implements FaceDetector {
       batches,
       tiles: views.length,
       inputPixels,
-      coverage: full ? 1 : Math.min(1, coverArea / (frame.width * frame.height)),
+      coverage: plan.full ? 1 : Math.min(1, coverArea / (frame.width * frame.height)),
+      newFaceScan: plan.newFaceScan,
       ms: performance.now() - t0,
     };
     return kept;
@@ -172,6 +241,7 @@ export class TiledDetector implements FaceDetector {
   reset(): void {
     this.gate?.reset();
     this.calls = 0;
+    this.known = [];
   }
 
   dispose(): void {

@@ -10,14 +10,25 @@ export interface FaceDetection {
   readonly landmarks?: Float32Array;
 }
 
+/** A region the caller wants scanned (frame pixels), e.g. around a live track's predicted face box. */
+export interface RegionOfInterest extends Box {
+  /**
+   * Expected face side in the region (frame px), when known (a tracked face): a pyramid detector then
+   * scans the region only at the level(s) whose face-size range holds it. Default: every level.
+   */
+  readonly faceSize?: number;
+}
+
 /** Per-call options of `detect`. */
 export interface DetectCallOptions {
   /**
    * Extra regions (frame pixels) to scan on top of what the detector chose itself — e.g. the tracker's
-   * predicted boxes of live tracks, so a face that stopped moving is still re-detected. Detectors that
-   * always scan the whole frame ignore them.
+   * predicted boxes of live tracks (see `TrackRegions`), so a face that stopped moving is still
+   * re-detected, and tracked faces are re-detected on frames between new-face scans. Passing them
+   * (even an empty list) tells a tiled detector the caller tracks, which enables its `scanEvery`
+   * schedule. Detectors that always scan the whole frame ignore them.
    */
-  readonly regionsOfInterest?: readonly Box[];
+  readonly regionsOfInterest?: readonly RegionOfInterest[];
   /** Scan the whole frame this call, whatever the motion gate says (e.g. every Nth frame). */
   readonly fullFrame?: boolean;
 }
@@ -32,6 +43,8 @@ export interface DetectStats {
   readonly inputPixels: number;
   /** Fraction of the frame's area covered by scanned regions (1 for a full-frame scan). */
   readonly coverage: number;
+  /** Whether this call searched for new faces (motion regions or the whole frame), not just ROIs. */
+  readonly newFaceScan: boolean;
   /** Wall time of the call in ms. */
   readonly ms: number;
 }

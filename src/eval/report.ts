@@ -27,6 +27,9 @@ export interface EvalReportJson {
     readonly auc: number;
     readonly 'tar_at_far_1e-2': number;
     readonly 'tar_at_far_1e-3': number;
+    /** Cosine threshold operating at that FAR: how to set `match.thresholds` for this face size. */
+    readonly 'threshold_at_far_1e-2': number;
+    readonly 'threshold_at_far_1e-3': number;
     readonly ms_per_face: number;
   }[];
 }
@@ -51,6 +54,8 @@ export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJs
       auc: round(r.auc),
       'tar_at_far_1e-2': round(r['tar_at_far_1e-2']),
       'tar_at_far_1e-3': round(r['tar_at_far_1e-3']),
+      'threshold_at_far_1e-2': round(r['threshold_at_far_1e-2']),
+      'threshold_at_far_1e-3': round(r['threshold_at_far_1e-3']),
       ms_per_face: round(r.ms_per_face, 3),
     })),
   };

@@ -9,6 +9,7 @@ import {
   rocCurve,
   stratifiedFolds,
   tarAtFar,
+  thresholdAtFar,
   type RocPoint,
 } from './verification-metrics.ts';
 
@@ -70,6 +71,9 @@ export interface ResolutionResult {
   readonly auc: number;
   readonly 'tar_at_far_1e-2': number;
   readonly 'tar_at_far_1e-3': number;
+  /** Cosine threshold operating at FAR 1e-2 / 1e-3 (accept when score >= it). */
+  readonly 'threshold_at_far_1e-2': number;
+  readonly 'threshold_at_far_1e-3': number;
   /** Model embedding time per face (including the resize to its input), milliseconds. */
   readonly ms_per_face: number;
   /** Full ROC curve (for plots; not part of the JSON report). */
@@ -132,6 +136,8 @@ function metrics(
     auc: aucFromRoc(roc),
     'tar_at_far_1e-2': tarAtFar(roc, 1e-2),
     'tar_at_far_1e-3': tarAtFar(roc, 1e-3),
+    'threshold_at_far_1e-2': thresholdAtFar(roc, 1e-2),
+    'threshold_at_far_1e-3': thresholdAtFar(roc, 1e-3),
     roc,
   };
 }

@@ -190,3 +190,13 @@ export function tarAtFar(points: readonly RocPoint[], far: number): number {
   for (const p of points) if (p.fpr <= far + 1e-12 && p.tpr > best) best = p.tpr;
   return best;
 }
+
+/**
+ * The similarity threshold that operates at a false accept rate: the score of the ROC point giving
+ * `tarAtFar` (accept when score >= it). What an operator sets to cap false alarms at `far`.
+ */
+export function thresholdAtFar(points: readonly RocPoint[], far: number): number {
+  let best: RocPoint | undefined;
+  for (const p of points) if (p.fpr <= far + 1e-12 && (!best || p.tpr > best.tpr)) best = p;
+  return best?.threshold ?? Infinity;
+}

@@ -21,7 +21,7 @@ const demo = join(
  * sample pasted at `size` px; returns the frame and the face's ground-truth box. The source face box
  * is found once with plain SSD on the full-resolution photo.
  */
-async function scene(size: number): Promise<{ frame: RgbImage; gt: Box }> {
+async function scene(size: number): Promise<{ frame: RgbImage; gt: Box; background: RgbImage }> {
   const photo = await decodeImageFile(join(demo, 'sample1.jpg'));
   const ssd = await createFaceDetector({ type: 'plain-ssd' });
   const faces = await ssd.detect(photo);
@@ -31,7 +31,7 @@ async function scene(size: number): Promise<{ frame: RgbImage; gt: Box }> {
   const background = resizeArea(await decodeImageFile(join(demo, 'sample6.jpg')), 320, 240);
   const frame = { ...background, data: background.data.slice() };
   const gt = pasteFace(frame, { image: photo, face }, 150, 100, size);
-  return { frame, gt };
+  return { frame, gt, background };
 }
 
 test('tiled-tiny finds a 20 px face that plain-tiny at 416 misses; no tensor leaks', async () => {
@@ -85,6 +85,73 @@ test('motion gating skips a static frame; regionsOfInterest and ignore zones are
   });
   assert.ok(!(await zoned.detect(frame)).some((d) => iou(d.box, gt) >= 0.3), 'ignored inside the zone');
   zoned.dispose();
+});
+
+test('scanEvery: a tracking caller gets new-face scans every Nth call, ROIs at their own level between', async () => {
+  await initBackend();
+  const { frame, gt } = await scene(20);
+  const det = await createFaceDetector({ type: 'tiled-tiny', motion: false, maxFaceSize: 64, scanEvery: 3 });
+  const found = (dets: { box: Box }[]): boolean => dets.some((d) => iou(d.box, gt) >= 0.3);
+  const before = tf.memory().numTensors;
+  assert.ok(found(await det.detect(frame, { regionsOfInterest: [] })), 'call 1 scans');
+  const scanStats = det.lastStats();
+  assert.equal(scanStats?.newFaceScan, true);
+  assert.equal(scanStats?.coverage, 1);
+
+  assert.deepEqual(await det.detect(frame, { regionsOfInterest: [] }), [], 'call 2: no scan, no ROI');
+  assert.equal(det.lastStats()?.tiles, 0);
+  assert.equal(det.lastStats()?.newFaceScan, false);
+
+  const roi = { x: gt.x - 15, y: gt.y - 15, width: gt.width + 30, height: gt.height + 30 };
+  assert.ok(found(await det.detect(frame, { regionsOfInterest: [{ ...roi, faceSize: 20 }] })), 'call 3: ROI');
+  const roiStats = det.lastStats();
+  assert.equal(roiStats?.newFaceScan, false);
+  assert.equal(roiStats?.tiles, 1, 'a 20 px face is searched at the finest level only');
+  assert.ok((roiStats?.inputPixels ?? Infinity) < 0.05 * (scanStats?.inputPixels ?? 0));
+  await det.detect(frame, { regionsOfInterest: [roi] }); // call 4 = 1 + 3: scans again
+  assert.equal(det.lastStats()?.newFaceScan, true);
+
+  await det.detect(frame, { regionsOfInterest: [] }); // call 5: not a scan call…
+  assert.equal(det.lastStats()?.newFaceScan, false);
+  assert.ok(found(await det.detect(frame)), '…but a caller without ROIs (no tracker) always gets a scan');
+  assert.equal(det.lastStats()?.newFaceScan, true);
+  det.reset();
+  await det.detect(frame, { regionsOfInterest: [] });
+  assert.equal(det.lastStats()?.newFaceScan, true, 'the first call after reset scans');
+  assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
+  det.dispose();
+});
+
+test('scanNewMotion: between scans, motion that was not there at the last scan is searched at once', async () => {
+  await initBackend();
+  const { frame, gt, background } = await scene(24);
+  const det = await createFaceDetector({ type: 'tiled-tiny', maxFaceSize: 40, scanEvery: 4 });
+  await det.detect(background, { regionsOfInterest: [] }); // call 1: scan (first frame: whole)
+  await det.detect(background, { regionsOfInterest: [] });
+  assert.equal(det.lastStats()?.tiles, 0, 'nothing moved, nothing tracked');
+  const dets = await det.detect(frame, { regionsOfInterest: [] }); // a face appears: new motion
+  assert.equal(det.lastStats()?.newFaceScan, true);
+  assert.ok((det.lastStats()?.coverage ?? 1) < 0.2, 'only the new motion is searched');
+  assert.ok(
+    dets.some((d) => iou(d.box, gt) >= 0.3),
+    'found without waiting for the next scan',
+  );
+  await det.detect(frame, { regionsOfInterest: [] }); // the same motion again: known, not searched
+  assert.equal(det.lastStats()?.newFaceScan, false);
+  assert.equal(det.lastStats()?.tiles, 0);
+  det.dispose();
+
+  const off = await createFaceDetector({
+    type: 'tiled-tiny',
+    maxFaceSize: 40,
+    scanEvery: 4,
+    scanNewMotion: false,
+  });
+  await off.detect(background, { regionsOfInterest: [] });
+  await off.detect(background, { regionsOfInterest: [] });
+  await off.detect(frame, { regionsOfInterest: [] });
+  assert.equal(off.lastStats()?.newFaceScan, false, 'disabled: new motion waits for the next scan');
+  off.dispose();
 });
 
 test('options are validated by the plugin schema', async () => {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandBox, layoutTiles, mergeRegions, scaleLevels } from '../../src/detect/tile-layout.ts';
+import {
+  expandBox,
+  layoutTiles,
+  levelsForFace,
+  mergeRegions,
+  scaleLevels,
+} from '../../src/detect/tile-layout.ts';
 import type { Box } from '../../src/image/box.ts';
 
 const contains = (outer: Box, inner: Box): boolean =>
@@ -72,4 +78,15 @@ test('mergeRegions joins overlapping boxes, keeps distant ones, covers every inp
   assert.equal(merged.length, 2);
   for (const r of [a, b, c]) assert.ok(merged.some((m) => contains(m, r)));
   assert.deepEqual(expandBox(a, 5), { x: -5, y: -5, width: 30, height: 30 });
+});
+
+test('levelsForFace picks the level(s) whose face range holds a tracked face, else the nearest', () => {
+  const levels = scaleLevels(16, 96, 44, 88); // [16, 32], [28.8, 57.6], [51.8, 96]
+  assert.deepEqual(levelsForFace(levels, 20), [0]);
+  assert.deepEqual(levelsForFace(levels, 30), [0, 1], 'in the overlap of two levels');
+  assert.deepEqual(levelsForFace(levels, 45), [1]);
+  assert.deepEqual(levelsForFace(levels, 80), [2]);
+  assert.deepEqual(levelsForFace(levels, 8), [0], 'smaller than the pyramid: the finest level');
+  assert.deepEqual(levelsForFace(levels, 300), [2], 'larger than the pyramid: the coarsest level');
+  assert.deepEqual(levelsForFace([], 20), []);
 });

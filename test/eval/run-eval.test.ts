@@ -98,6 +98,8 @@ test('end to end on a generated folder dataset with a fake embedder', async () =
     'res',
     'tar_at_far_1e-2',
     'tar_at_far_1e-3',
+    'threshold_at_far_1e-2',
+    'threshold_at_far_1e-3',
   ]);
   assert.match(formatTable({ model: 'fake', dataset: 'folder', split: null }, out), /1 unaligned images/);
 

@@ -114,3 +114,14 @@ test('TAR at FAR 1e-2 and 1e-3 with 1000 impostors', () => {
   close(tarAtFar(roc, 1e-2), 0.5); // ≤ 10 false accepts: threshold ≥ 0.99, still above 0.5
   close(tarAtFar(roc, 0.5), 1); // threshold 0.5 lets 500 impostors in
 });
+
+test('thresholdAtFar is the score of the operating point that gives tarAtFar', async () => {
+  const { rocCurve, tarAtFar, thresholdAtFar } = await import('../../src/eval/verification-metrics.ts');
+  // impostors 0.1..0.4, genuines 0.35..0.9: at FAR 0 the threshold must sit above every impostor.
+  const scores = [0.9, 0.8, 0.6, 0.35, 0.4, 0.3, 0.2, 0.1];
+  const labels = [true, true, true, true, false, false, false, false];
+  const roc = rocCurve(scores, labels);
+  assert.equal(thresholdAtFar(roc, 0), 0.6);
+  assert.equal(tarAtFar(roc, 0), 0.75);
+  assert.equal(thresholdAtFar(roc, 0.25), 0.35);
+});
