@@ -1,0 +1,139 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { renderLoadgenPlot, type LoadgenReport } from '../../loadgen/report.ts';
+import { runLoadgen } from '../../loadgen/run-loadgen.ts';
+
+interface LoadgenCliOptions {
+  workers: number;
+  watchlist: number;
+  model: string;
+  startRate: number;
+  factor: number;
+  steps: number;
+  maxRate?: number;
+  stepSeconds: number;
+  batchFaces: number;
+  cropsPerTrack: number;
+  concurrency: number;
+  maxBacklog: number;
+  policy: 'drop-oldest' | 'drop-newest';
+  continue?: boolean;
+  json?: string;
+  plot?: string;
+  keepKeys?: boolean;
+}
+
+function positiveNumber(name: string, integer: boolean): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!(n > 0) || (integer && !Number.isInteger(n)))
+      throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'integer' : 'number'}`);
+    return n;
+  };
+}
+
+async function writeOut(path: string, text: string): Promise<void> {
+  const abs = resolve(path);
+  await mkdir(dirname(abs), { recursive: true });
+  await writeFile(abs, text);
+}
+
+function formatSummary(r: LoadgenReport): string {
+  const ms = (v: number | null): string => (v === null ? '-' : `${v}`);
+  const lines = [
+    `model ${r.model}${r.model_note ? ` (${r.model_note})` : ''}, ${r.workers} worker(s) x ${r.worker_concurrency}, watchlist ${r.watchlist_size}, ${r.batch_faces} faces/batch`,
+    'step  offered  injected  completed  p50ms  p95ms  p99ms  maxwait  busy  verdict',
+  ];
+  for (const s of r.steps) {
+    const busy = s.workers.map((w) => w.busy.toFixed(2)).join('/');
+    lines.push(
+      [
+        String(s.step).padStart(4),
+        String(s.offered_faces_per_second).padStart(8),
+        s.injected_faces_per_second.toFixed(0).padStart(9),
+        s.completed_faces_per_second.toFixed(0).padStart(10),
+        ms(s.latency_ms_p50).padStart(6),
+        ms(s.latency_ms_p95).padStart(6),
+        ms(s.latency_ms_p99).padStart(6),
+        String(s.max_waiting_batches).padStart(8),
+        busy.padStart(5),
+        ` ${s.kept_up ? 'kept up' : `behind: ${s.reasons.join('; ')}`}`,
+      ].join(''),
+    );
+  }
+  lines.push(
+    `sustained ${r.sustained_faces_per_second.toFixed(0)} faces/s, latency p50/p95/p99 ${ms(r.latency_ms_p50)}/${ms(r.latency_ms_p95)}/${ms(r.latency_ms_p99)} ms, ` +
+      `dropped ${r.dropped}, injected ${r.injected_faces}, processed ${r.processed_faces}, unaccounted ${r.unaccounted_faces}`,
+    `stop: ${r.stop_reason}`,
+  );
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('loadgen')
+    .description(
+      'drive the distributed path (BullMQ embed queue → embed worker processes → matcher → events stream) with a stepped load until it stops keeping up',
+    )
+    .option('--workers <n>', 'embed worker processes to spawn', positiveNumber('--workers', true), 1)
+    .option('--watchlist <n>', 'synthetic identities enrolled', positiveNumber('--watchlist', true), 1000)
+    .option(
+      '--model <spec>',
+      'student (untrained fallback when not shipped: speed only), teacher, or a model directory',
+      'student',
+    )
+    .option(
+      '--start-rate <faces/s>',
+      'offered load of the first step',
+      positiveNumber('--start-rate', false),
+      50,
+    )
+    .option('--factor <x>', 'each step offers x times the previous', positiveNumber('--factor', false), 1.5)
+    .option('--steps <n>', 'most steps', positiveNumber('--steps', true), 10)
+    .option('--max-rate <faces/s>', 'highest offered load', positiveNumber('--max-rate', false))
+    .option('--step-seconds <s>', 'seconds per step', positiveNumber('--step-seconds', false), 15)
+    .option('--batch-faces <n>', 'faces per queue job', positiveNumber('--batch-faces', true), 16)
+    .option(
+      '--crops-per-track <n>',
+      'crops of one track per job',
+      positiveNumber('--crops-per-track', true),
+      2,
+    )
+    .option('--concurrency <n>', 'queue jobs per worker at once', positiveNumber('--concurrency', true), 4)
+    .option(
+      '--max-backlog <n>',
+      'producer backlog bound (batches)',
+      positiveNumber('--max-backlog', true),
+      200,
+    )
+    .addOption(
+      new Option('--policy <policy>', 'backlog policy')
+        .choices(['drop-oldest', 'drop-newest'])
+        .default('drop-oldest'),
+    )
+    .option('--continue', 'keep ramping after a step falls behind')
+    .option('--json <file>', 'write the report as JSON')
+    .option('--plot <file>', 'write an SVG: throughput and latency vs offered load')
+    .option('--keep-keys', 'keep the run’s Redis keys (events, watchlist) for inspection')
+    .action(async (o: LoadgenCliOptions) => {
+      const report = await runLoadgen({
+        model: o.model,
+        workers: o.workers,
+        workerConcurrency: o.concurrency,
+        watchlistSize: o.watchlist,
+        ramp: { startRate: o.startRate, factor: o.factor, maxSteps: o.steps, maxRate: o.maxRate },
+        stepSeconds: o.stepSeconds,
+        stopWhenBehind: !o.continue,
+        batchFaces: o.batchFaces,
+        cropsPerTrack: o.cropsPerTrack,
+        maxBacklog: o.maxBacklog,
+        policy: o.policy,
+        keepKeys: o.keepKeys ?? false,
+        onProgress: (line) => process.stderr.write(`loadgen: ${line}\n`),
+      });
+      console.log(formatSummary(report));
+      if (o.json) await writeOut(o.json, `${JSON.stringify(report, null, 2)}\n`);
+      if (o.plot) await writeOut(o.plot, await renderLoadgenPlot(report));
+    });
+}

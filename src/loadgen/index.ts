@@ -1,0 +1,35 @@
+export { batchesDue, batchesToSend, dueAtMs } from './pacing.ts';
+export {
+  eventLatencyMs,
+  quantile,
+  streamIdTimeMs,
+  summarizeLatencies,
+  type LatencySummary,
+} from './latency.ts';
+export {
+  backlogSlopePerSecond,
+  DEFAULT_KEEP_UP,
+  judgeStep,
+  rampRates,
+  sustainedRate,
+  type DepthSample,
+  type KeepUpCriterion,
+  type RampOptions,
+  type StepObservation,
+  type StepVerdict,
+} from './ramp.ts';
+export { BatchFactory, type BatchFactoryOptions, type InjectedBatch } from './batch-factory.ts';
+export { loadCropPool, type PoolCrop, type CropPoolOptions } from './crop-pool.ts';
+export { EventCollector, type TrackRecord } from './event-collector.ts';
+export { resolveLoadgenModel, UNTRAINED_NOTE, type LoadgenModel } from './loadgen-model.ts';
+export { enrolSyntheticWatchlist, randomUnitVector } from './synthetic-watchlist.ts';
+export { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts';
+export {
+  utilisationBetween,
+  utilisations,
+  workerStatsKey,
+  type WorkerSnapshot,
+  type WorkerUtilisation,
+} from './worker-stats.ts';
+export { loadgenPlotSpec, renderLoadgenPlot, type LoadgenReport, type StepReport } from './report.ts';
+export { runLoadgen, type LoadgenOptions } from './run-loadgen.ts';

@@ -1,0 +1,46 @@
+import type { IdentityEvent } from '../events/identity-event.ts';
+
+/**
+ * Enqueue-to-event latency. The injector stamps each crop's `frameTimeMs` with its enqueue time; the
+ * matcher copies the best crop's frame time into the event, and Redis stamps the stream entry id with
+ * its own clock at XADD. Latency = entry-id time − frameTimeMs (same host here: no clock skew).
+ */
+
+/** The millisecond part of a stream entry id `<ms>-<seq>`; throws on anything else. */
+export function streamIdTimeMs(streamId: string): number {
+  const m = /^(\d+)-(\d+)$/.exec(streamId);
+  if (!m) throw new RangeError(`not a stream entry id: '${streamId}'`);
+  return Number(m[1]);
+}
+
+/** Latency of one event in ms (never negative: the ms clocks of Redis and Node may differ by one). */
+export function eventLatencyMs(streamId: string, event: Pick<IdentityEvent, 'frameTimeMs'>): number {
+  return Math.max(0, streamIdTimeMs(streamId) - event.frameTimeMs);
+}
+
+/** Nearest-rank quantile (q in [0, 1]) of ascending `sorted`; null when empty. */
+export function quantile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1], got ${q}`);
+  const rank = Math.max(1, Math.ceil(q * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50: number | null;
+  readonly p95: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
+}
+
+export function summarizeLatencies(values: readonly number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: quantile(sorted, 0.5),
+    p95: quantile(sorted, 0.95),
+    p99: quantile(sorted, 0.99),
+    max: sorted.length > 0 ? sorted[sorted.length - 1]! : null,
+  };
+}

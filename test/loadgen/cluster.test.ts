@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Queue, Worker } from 'bullmq';
+import { Cluster, type Redis } from 'ioredis';
+import { EventLog } from '../../src/events/event-log.ts';
+import type { IdentityEvent } from '../../src/events/identity-event.ts';
+import { streamIdTimeMs } from '../../src/loadgen/latency.ts';
+import { BullBatchSink, dropCounterKey, EMBED_QUEUE } from '../../src/queue/embed-queue.ts';
+import { decodeFaceBatch, encodeFaceBatch, type FaceBatch } from '../../src/queue/face-batch.ts';
+import { RedisKeys } from '../../src/store/redis-keys.ts';
+
+/**
+ * BullMQ + the events stream on a real 3-master Redis Cluster on loopback ports (started here, stopped
+ * after). Skips, saying why, when redis-server / redis-cli are missing or the cluster does not form.
+ *
+ * Our producer (BullBatchSink) and EventLog are typed for a single-node `Redis`; the Cluster client is
+ * passed through a cast (`asRedis`) to show the code paths work at runtime on Cluster (all their
+ * multi-key commands stay within one hash-tagged slot). The consumer is a plain BullMQ Worker because
+ * startBatchWorker calls `redis.duplicate({...})`, whose Cluster signature differs.
+ */
+
+const have = (bin: string): boolean => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0;
+const skipReason = !have('redis-server')
+  ? 'redis-server not found'
+  : !have('redis-cli')
+    ? 'redis-cli not found'
+    : undefined;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Three ports whose cluster-bus ports (+10000) are below 65536 and free. */
+async function clusterPorts(): Promise<number[]> {
+  const out: number[] = [];
+  while (out.length < 3) {
+    const p = await freePort();
+    if (p + 10_000 < 65_536 && !out.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const asRedis = (c: Cluster): Redis => c as unknown as Redis;
+
+let dir = '';
+let servers: ChildProcess[] = [];
+let ports: number[] = [];
+let cluster: Cluster | undefined;
+let setupError: string | undefined;
+
+before(async () => {
+  if (skipReason) return;
+  dir = await mkdtemp(join(tmpdir(), 'bf-cluster-'));
+  ports = await clusterPorts();
+  servers = ports.map((port) =>
+    spawn(
+      'redis-server',
+      [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes'],
+        ...['--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--save', '', '--appendonly', 'no'],
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
+  for (const port of ports) {
+    for (
+      let i = 0;
+      spawnSync('redis-cli', ['-p', String(port), 'ping'])
+        .stdout?.toString()
+        .trim() !== 'PONG';
+      i++
+    ) {
+      if (i > 50) return void (setupError = `redis-server on port ${port} did not start`);
+      await sleep(100);
+    }
+  }
+  const created = spawnSync(
+    'redis-cli',
+    [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (created.status !== 0) return void (setupError = `redis-cli --cluster create failed: ${created.stderr}`);
+  for (let i = 0; ; i++) {
+    const info = spawnSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'], {
+      encoding: 'utf8',
+    }).stdout;
+    if (info.includes('cluster_state:ok')) break;
+    if (i > 100) return void (setupError = 'cluster did not reach cluster_state:ok');
+    await sleep(100);
+  }
+  cluster = new Cluster([{ host: '127.0.0.1', port: ports[0]! }], {
+    redisOptions: { maxRetriesPerRequest: null },
+  });
+});
+
+after(async () => {
+  cluster?.disconnect();
+  for (const s of servers) s.kill('SIGTERM');
+  await Promise.all(
+    servers.map((s) => new Promise((r) => (s.exitCode !== null ? r(null) : s.once('exit', r)))),
+  );
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+function batch(i: number): FaceBatch {
+  const now = Date.now();
+  const crops = Array.from({ length: 4 }, (_, j) => ({
+    meta: {
+      trackId: `b${i}-t${j}`,
+      facePx: 16,
+      quality: 0.5,
+      box: { x: 0, y: 0, width: 16, height: 16 },
+      frameTimeMs: now,
+    },
+    image: { width: 4, height: 4, data: new Uint8Array(48).fill(j) },
+  }));
+  return encodeFaceBatch({ batchId: `b${i}`, camera: 'cam', enqueuedAtMs: now }, 4, crops);
+}
+
+test('face batches go through BullMQ and events through the stream on a Redis Cluster', async (t) => {
+  if (skipReason || setupError || !cluster) {
+    const why = skipReason ?? setupError ?? 'no cluster';
+    console.log(`# cluster test skipped: ${why}`);
+    t.skip(why);
+    return;
+  }
+  const keys = new RedisKeys('bfcl');
+  // One slot per concern: a queue's keys share the queue's slot; events and watchlist have their own.
+  const slot = async (k: string): Promise<number> => Number(await cluster!.cluster('KEYSLOT', k));
+  assert.equal(await slot(`${keys.queuePrefix()}:embed:wait`), await slot(dropCounterKey(keys)));
+  assert.equal(await slot(keys.events()), await slot(keys.evidence('x')));
+  assert.equal(
+    new Set([await slot(keys.queuePrefix()), await slot(keys.events()), await slot(keys.watchlistIds())])
+      .size,
+    3,
+  );
+
+  const sink = new BullBatchSink(asRedis(cluster), keys, { maxBacklog: 3 });
+  const log = new EventLog(asRedis(cluster), keys);
+  const seen: string[] = [];
+  const worker = new Worker<FaceBatch>(
+    EMBED_QUEUE,
+    async (job) => {
+      const images = decodeFaceBatch(job.data);
+      for (const [i, meta] of job.data.crops.entries()) {
+        const event: IdentityEvent = {
+          eventId: `${job.data.batchId}-${i}`,
+          kind: 'decision',
+          camera: job.data.camera,
+          trackId: meta.trackId,
+          decision: 'unknown',
+          identityId: null,
+          identityName: null,
+          score: images[i]!.data[0]! / 255,
+          margin: 0,
+          threshold: 0.5,
+          facePx: meta.facePx,
+          quality: meta.quality,
+          frameTimeMs: meta.frameTimeMs,
+          evidenceKey: null,
+          model: 'cluster-test',
+        };
+        await log.append(event);
+        seen.push(meta.trackId);
+      }
+    },
+    { connection: cluster.duplicate(), prefix: keys.queuePrefix(), concurrency: 2, autorun: false },
+  );
+  // Five batches into a backlog of 3 before the worker runs: two dropped (counted), three processed.
+  for (let i = 0; i < 5; i++) await sink.submit(batch(i));
+  assert.equal(Number(await cluster.get(dropCounterKey(keys))), 8);
+  void worker.run();
+  const queue = new Queue(EMBED_QUEUE, { connection: cluster, prefix: keys.queuePrefix() });
+  for (let i = 0; seen.length < 12; i++) {
+    if (i > 200) assert.fail(`only ${seen.length} of 12 crops processed`);
+    await sleep(50);
+  }
+  const events = await log.readAfter('0', 100);
+  assert.equal(events.length, 12);
+  assert.deepEqual(new Set(events.map((e) => e.event.trackId.split('-')[0])), new Set(['b2', 'b3', 'b4']));
+  for (const e of events) assert.ok(streamIdTimeMs(e.streamId) >= e.event.frameTimeMs);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await sink.close();
+});
