@@ -158,6 +158,9 @@ test('face batches go through BullMQ and events through the stream on a Redis Cl
   const sink = new BullBatchSink(asRedis(cluster), keys, { maxBacklog: 3 });
   const log = new EventLog(asRedis(cluster), keys);
   const seen: string[] = [];
+  // Passed connections stay open when BullMQ closes: this one is disconnected below, or its reconnect
+  // loop would outlive the cluster and keep the test process alive.
+  const workerConnection = cluster.duplicate();
   const worker = new Worker<FaceBatch>(
     EMBED_QUEUE,
     async (job) => {
@@ -184,7 +187,7 @@ test('face batches go through BullMQ and events through the stream on a Redis Cl
         seen.push(meta.trackId);
       }
     },
-    { connection: cluster.duplicate(), prefix: keys.queuePrefix(), concurrency: 2, autorun: false },
+    { connection: workerConnection, prefix: keys.queuePrefix(), concurrency: 2, autorun: false },
   );
   // Five batches into a backlog of 3 before the worker runs: two dropped (counted), three processed.
   for (let i = 0; i < 5; i++) await sink.submit(batch(i));
@@ -200,6 +203,7 @@ test('face batches go through BullMQ and events through the stream on a Redis Cl
   assert.deepEqual(new Set(events.map((e) => e.event.trackId.split('-')[0])), new Set(['b2', 'b3', 'b4']));
   for (const e of events) assert.ok(streamIdTimeMs(e.streamId) >= e.event.frameTimeMs);
   await worker.close();
+  workerConnection.disconnect();
   await queue.obliterate({ force: true });
   await queue.close();
   await sink.close();
