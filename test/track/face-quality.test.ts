@@ -29,3 +29,19 @@ test('quality grows with size and sharpness, bounded to [0, 1]', () => {
       faceQuality({ sizePx: 20, crop, score: 1 }),
   );
 });
+
+test('a symmetric (frontal-like) crop scores higher frontalness than a one-sided one', async () => {
+  const { mirrorSymmetry } = await import('../../src/track/face-quality.ts');
+  // Symmetric: bright centre column band; one-sided: bright left half only.
+  const symmetric = image(16, (x) => (Math.abs(x - 7.5) < 3 ? 220 : 40));
+  const oneSided = image(16, (x) => (x < 8 ? 220 : 40));
+  assert.ok(mirrorSymmetry(symmetric) > 0.9);
+  assert.ok(mirrorSymmetry(oneSided) < 0.1);
+  assert.equal(mirrorSymmetry(image(16, () => 100)), 0);
+  const crop = image(16, (x, y) => ((x + y) % 2 ? 255 : 0));
+  assert.ok(
+    faceQuality({ sizePx: 30, crop: symmetric, score: 1 }) >
+      faceQuality({ sizePx: 30, crop: oneSided, score: 1 }),
+  );
+  assert.ok(faceQuality({ sizePx: 30, crop, score: 1 }) <= 1);
+});
