@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FaceEmbedder } from './embedder.ts';
 import { loadStudentEmbedder } from './student/student-embedder.ts';
+import { studentModelDir } from './model-paths.ts';
 import { createTeacher, type FaceApiTeacher } from './teacher/index.ts';
 
 /**
@@ -27,10 +27,8 @@ export class ModelLoadError extends Error {
   }
 }
 
-/** `<repo>/models/student`: where the trained student's weights are shipped. */
-export function defaultStudentDir(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'student');
-}
+/** Where the shipped student lives (`<repo>/models/student`, or BRIDGEFACE_STUDENT_DIR). */
+export const defaultStudentDir = studentModelDir;
 
 export function createEmbedder(spec: 'teacher'): Promise<FaceApiTeacher>;
 export function createEmbedder(spec: EmbedderSpec): Promise<FaceEmbedder>;
