@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { positiveInt } from '../options.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DatasetError } from '../../datasets/dataset-error.ts';
@@ -46,14 +47,6 @@ export function parseResolutions(value: string): Resolution[] {
     throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
   }
   return out;
-}
-
-function positiveInt(what: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
-    return n;
-  };
 }
 
 async function loadPairs(o: EvalOptions): Promise<ImagePair[]> {

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
+import { configOrDefaults } from '../options.ts';
 import { Redis } from 'ioredis';
 import { applyRetention } from '../../api/retention.ts';
 import { CameraStore } from '../../store/camera-store.ts';
 import { ModelHolder, type PhotoEnroller } from '../../api/model-holder.ts';
 import { buildApi } from '../../api/server.ts';
 import { apiSettingsFromEnv } from '../../api/settings.ts';
-import { loadConfig } from '../../config/load-config.ts';
-import { configSchema, type BridgefaceConfig } from '../../config/schema.ts';
 import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
 import { PipelineMetrics } from '../../metrics/pipeline-metrics.ts';
 import { createEmbedder } from '../../models/registry.ts';
@@ -18,18 +17,6 @@ interface ServeOptions {
   readonly port?: string;
   readonly model?: string;
   readonly importCameras?: boolean;
-}
-
-/** Config from --config, else defaults (Redis from the environment): the API needs no camera in a file. */
-async function configFor(o: ServeOptions): Promise<BridgefaceConfig> {
-  if (o.config) return loadConfig(o.config);
-  return configSchema.parse({
-    cameras: [{ id: 'none', url: 'none' }],
-    redis: {
-      url: process.env.BRIDGEFACE_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      prefix: process.env.BRIDGEFACE_REDIS_PREFIX ?? 'bf',
-    },
-  });
 }
 
 /** The gallery embedder of the probe model's space, as `bridgeface enroll` builds it. */
@@ -61,7 +48,7 @@ export function register(program: Command): void {
       const settings = apiSettingsFromEnv(
         o.port === undefined ? process.env : { ...process.env, BRIDGEFACE_API_PORT: o.port },
       );
-      const config = await configFor(o);
+      const config = await configOrDefaults(o.config);
       const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 5000 });
       const keys = new RedisKeys(config.redis.prefix);
       const enroller = loadEnroller(o.model ?? config.embed.model);

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { positiveInt } from '../options.ts';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadFolderDataset } from '../../datasets/folder-dataset.ts';
@@ -24,14 +25,6 @@ interface TrainOptions {
   readonly maxIdentities?: number;
   readonly checkpointMinutes: number;
   readonly install?: boolean;
-}
-
-function positiveInt(what: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
-    return n;
-  };
 }
 
 async function trainAction(o: TrainOptions): Promise<void> {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { configOrDefaults } from '../options.ts';
 import { basename } from 'node:path';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../../config/load-config.ts';
-import { configSchema, type BridgefaceConfig } from '../../config/schema.ts';
+import type { BridgefaceConfig } from '../../config/schema.ts';
 import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
 import { decodeImageFile } from '../../image/decode.ts';
 import { createEmbedder } from '../../models/registry.ts';
@@ -14,23 +14,11 @@ interface StoreOptions {
   readonly config?: string;
 }
 
-/** Config from --config, else defaults (Redis from BRIDGEFACE_REDIS_URL): enrolment needs no camera. */
-async function configFor(o: StoreOptions): Promise<BridgefaceConfig> {
-  if (o.config) return loadConfig(o.config);
-  return configSchema.parse({
-    cameras: [{ id: 'none', url: 'none' }],
-    redis: {
-      url: process.env.BRIDGEFACE_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      prefix: process.env.BRIDGEFACE_REDIS_PREFIX ?? 'bf',
-    },
-  });
-}
-
 async function withStore<T>(
   o: StoreOptions,
   fn: (store: WatchlistStore, config: BridgefaceConfig) => Promise<T>,
 ): Promise<T> {
-  const config = await configFor(o);
+  const config = await configOrDefaults(o.config);
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
   try {
     return await fn(new WatchlistStore(redis, new RedisKeys(config.redis.prefix)), config);

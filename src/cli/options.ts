@@ -1,0 +1,17 @@
+import { InvalidArgumentError } from 'commander';
+import { loadConfig, parseConfig } from '../config/load-config.ts';
+import type { BridgefaceConfig } from '../config/schema.ts';
+
+/** Commander parser for options that must be positive integers; the message names the option. */
+export function positiveInt(what: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
+    return n;
+  };
+}
+
+/** The config file when given, else every default (Redis and prefix still come from the environment). */
+export function configOrDefaults(path: string | undefined): Promise<Readonly<BridgefaceConfig>> {
+  return path ? loadConfig(path) : Promise.resolve(parseConfig({}));
+}
