@@ -36,7 +36,8 @@ export async function checkCameraUrl(url: string, filesDir: string | undefined):
 }
 
 async function checkFile(url: string, isFileUrl: boolean, filesDir: string | undefined): Promise<string> {
-  if (!filesDir) throw reject('camera url: file cameras are disabled (BRIDGEFACE_FILES_DIR is not set)');
+  if (!filesDir)
+    throw reject('camera url: file cameras are disabled (set api.filesDir or BRIDGEFACE_FILES_DIR)');
   let path = url;
   if (isFileUrl) {
     try {

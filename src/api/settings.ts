@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { apiConfigSchema, type ApiConfig } from '../config/schema.ts';
 
 /**
- * HTTP API settings, read from the environment until the config file grows an `api` section:
- * - `BRIDGEFACE_API_PORT` (default 8080), `BRIDGEFACE_API_HOST` (default 127.0.0.1: expose on purpose);
+ * HTTP API settings: the `api` section of the pipeline config (src/config/schema.ts) with environment
+ * overrides for what differs per deployment, and the tokens, which come from the environment only
+ * (secrets never live in files of the repository):
+ * - `BRIDGEFACE_API_PORT`, `BRIDGEFACE_API_HOST` (default 127.0.0.1: expose on purpose);
  * - `BRIDGEFACE_API_TOKENS`: comma-separated `role:token` or `role:name:token` (roles `admin`, `operator`);
  * - `BRIDGEFACE_FILES_DIR`: the only directory file cameras may read from (unset: no file cameras via the API);
  * - `BRIDGEFACE_EVENTS_TTL_SECONDS`: events older than this are trimmed from the stream (unset: length-bounded only).
@@ -45,19 +48,9 @@ export interface ApiSettings {
   readonly eventsTtlSeconds: number | undefined;
 }
 
+/** Every default of the `api` section (src/config/schema.ts), without the optional keys. */
 export const DEFAULT_API_SETTINGS: Omit<ApiSettings, 'tokens' | 'filesDir' | 'eventsTtlSeconds'> =
-  Object.freeze({
-    port: 8080,
-    host: '127.0.0.1',
-    bodyLimit: 64 * 1024,
-    maxPhotoBytes: 10 * 1024 * 1024,
-    maxPhotos: 10,
-    maxPhotoPixels: 40_000_000,
-    authFailuresPerWindow: 10,
-    authFailureWindowMs: 60_000,
-    maxSseClients: 100,
-    maxSseReplay: 10_000,
-  });
+  Object.freeze(apiConfigSchema.parse({}));
 
 export class ApiSettingsError extends Error {
   readonly code = 'API_SETTINGS_INVALID';
@@ -98,25 +91,41 @@ export function parseTokens(spec: string): ApiToken[] {
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-/** Settings from the environment; throws ApiSettingsError naming the variable. */
-export function apiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSettings {
+export type { ApiConfig };
+
+/**
+ * Settings from the config's `api` section (defaults when absent) and the environment, which overrides
+ * port, host, files directory and events TTL and alone supplies the tokens. Throws ApiSettingsError
+ * naming the variable.
+ */
+export function resolveApiSettings(
+  config: Partial<ApiConfig> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ApiSettings {
   const tokens = parseTokens(env.BRIDGEFACE_API_TOKENS ?? '');
   if (tokens.length === 0) {
     throw new ApiSettingsError('BRIDGEFACE_API_TOKENS is empty: set e.g. admin:<token>,operator:<token>');
   }
-  const p = port.safeParse(env.BRIDGEFACE_API_PORT ?? DEFAULT_API_SETTINGS.port);
+  const base = apiConfigSchema.safeParse(config);
+  if (!base.success) throw new ApiSettingsError(`api section: ${z.prettifyError(base.error)}`);
+  const p = port.safeParse(env.BRIDGEFACE_API_PORT ?? base.data.port);
   if (!p.success) throw new ApiSettingsError('BRIDGEFACE_API_PORT must be an integer 0-65535');
   const ttl = env.BRIDGEFACE_EVENTS_TTL_SECONDS;
-  const ttlSeconds = ttl === undefined || ttl === '' ? undefined : Number(ttl);
+  const ttlSeconds = ttl === undefined || ttl === '' ? base.data.eventsTtlSeconds : Number(ttl);
   if (ttlSeconds !== undefined && !(Number.isInteger(ttlSeconds) && ttlSeconds >= 60)) {
     throw new ApiSettingsError('BRIDGEFACE_EVENTS_TTL_SECONDS must be an integer >= 60');
   }
   return Object.freeze({
-    ...DEFAULT_API_SETTINGS,
+    ...base.data,
     port: p.data,
-    host: env.BRIDGEFACE_API_HOST ?? DEFAULT_API_SETTINGS.host,
+    host: env.BRIDGEFACE_API_HOST || base.data.host,
     tokens,
-    filesDir: env.BRIDGEFACE_FILES_DIR || undefined,
+    filesDir: env.BRIDGEFACE_FILES_DIR || base.data.filesDir,
     eventsTtlSeconds: ttlSeconds,
   });
+}
+
+/** Settings from the environment alone (no config file). */
+export function apiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSettings {
+  return resolveApiSettings({}, env);
 }

@@ -32,6 +32,48 @@ export const sizeThresholdSchema = z.strictObject({
   threshold: z.number().min(-1).max(1),
 });
 
+/**
+ * The HTTP API (`bridgeface serve`). Tokens are not configurable here: they are secrets and come from
+ * BRIDGEFACE_API_TOKENS only; the environment also overrides port, host, filesDir and eventsTtlSeconds
+ * (src/api/settings.ts).
+ */
+export const apiConfigSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** 127.0.0.1 by default: exposing the API is a deliberate choice. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Absolute directory that file camera URLs added through the API must resolve into; unset: refused. */
+  filesDir: z.string().min(1).optional(),
+  /** Events older than this are trimmed from the stream; unset: the stream is bounded by length only. */
+  eventsTtlSeconds: z.number().int().min(60).optional(),
+  /** Largest JSON body (bytes). */
+  bodyLimit: z
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
+  /** Largest uploaded photo (bytes). */
+  maxPhotoBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+  /** Most photos per upload. */
+  maxPhotos: z.number().int().min(1).max(100).default(10),
+  /** Largest decoded photo (width × height): a decompression bomb is refused before decoding. */
+  maxPhotoPixels: z.number().int().min(10_000).max(400_000_000).default(40_000_000),
+  /** Failed authentications per client IP and window before it gets 429. */
+  authFailuresPerWindow: z.number().int().min(1).default(10),
+  authFailureWindowMs: z.number().int().min(1000).default(60_000),
+  /** Concurrent live-alert (SSE) clients. */
+  maxSseClients: z.number().int().min(1).max(10_000).default(100),
+  /** Events replayed at most when a live-alert client resumes. */
+  maxSseReplay: z.number().int().min(0).max(1_000_000).default(10_000),
+});
+
+export type ApiConfig = z.output<typeof apiConfigSchema>;
+
 export const configSchema = z.strictObject({
   redis: z
     .strictObject({
@@ -116,6 +158,7 @@ export const configSchema = z.strictObject({
       jsonl: z.string().optional(),
     })
     .prefault({}),
+  api: apiConfigSchema.prefault({}),
 });
 
 export type CameraConfig = z.output<typeof cameraSchema>;

@@ -3,7 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { AuthFailureLimiter, TokenAuthenticator, allows } from '../../src/api/auth.ts';
-import { ApiSettingsError, apiSettingsFromEnv, parseTokens } from '../../src/api/settings.ts';
+import {
+  ApiSettingsError,
+  apiSettingsFromEnv,
+  parseTokens,
+  resolveApiSettings,
+} from '../../src/api/settings.ts';
+import { parseConfig } from '../../src/config/load-config.ts';
 import { ADMIN_TOKEN, OPERATOR_TOKEN, admin, apiFixture, operator, type ApiFixture } from './api-fixture.ts';
 
 describe('TokenAuthenticator', () => {
@@ -57,6 +63,43 @@ describe('settings', () => {
     assert.equal(s.host, '127.0.0.1');
     assert.throws(() =>
       apiSettingsFromEnv({ BRIDGEFACE_API_TOKENS: `admin:${ADMIN_TOKEN}`, BRIDGEFACE_API_PORT: 'x' }),
+    );
+  });
+
+  test('config api section: its values are used, the environment overrides them', () => {
+    const config = parseConfig(
+      { api: { port: 9100, host: '0.0.0.0', filesDir: '/srv/clips', maxPhotos: 3, eventsTtlSeconds: 600 } },
+      {},
+    );
+    const env = { BRIDGEFACE_API_TOKENS: `operator:${ADMIN_TOKEN}` };
+    const fromFile = resolveApiSettings(config.api, env);
+    assert.deepEqual(
+      [fromFile.port, fromFile.host, fromFile.filesDir, fromFile.maxPhotos, fromFile.eventsTtlSeconds],
+      [9100, '0.0.0.0', '/srv/clips', 3, 600],
+    );
+    assert.equal(fromFile.maxPhotoBytes, 10 * 1024 * 1024, 'unset keys keep their defaults');
+    const overridden = resolveApiSettings(config.api, {
+      ...env,
+      BRIDGEFACE_API_PORT: '9200',
+      BRIDGEFACE_FILES_DIR: '/data',
+      BRIDGEFACE_EVENTS_TTL_SECONDS: '3600',
+    });
+    assert.deepEqual(
+      [overridden.port, overridden.filesDir, overridden.eventsTtlSeconds],
+      [9200, '/data', 3600],
+    );
+  });
+
+  test('config api section: tokens are refused in files, bad values are named', () => {
+    assert.throws(
+      () => parseConfig({ api: { tokens: 'admin:0123456789abcdef' } }, {}),
+      /tokens/,
+      'secrets never come from the config file',
+    );
+    assert.throws(() => parseConfig({ api: { port: 70000 } }, {}), /api\.port|port/);
+    assert.throws(
+      () => resolveApiSettings({ maxPhotos: 0 }, { BRIDGEFACE_API_TOKENS: `admin:${ADMIN_TOKEN}` }),
+      (e: Error) => e instanceof ApiSettingsError && /maxPhotos/.test(e.message),
     );
   });
 });

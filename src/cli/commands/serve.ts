@@ -3,12 +3,11 @@ import { configOrDefaults } from '../options.ts';
 import { Redis } from 'ioredis';
 import { applyRetention } from '../../api/retention.ts';
 import { CameraStore } from '../../store/camera-store.ts';
-import { ModelHolder, type PhotoEnroller } from '../../api/model-holder.ts';
+import { ModelHolder } from '../../api/model-holder.ts';
+import { createPhotoEnroller } from '../../api/photo-enroller.ts';
 import { buildApi } from '../../api/server.ts';
-import { apiSettingsFromEnv } from '../../api/settings.ts';
-import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
+import { resolveApiSettings } from '../../api/settings.ts';
 import { PipelineMetrics } from '../../metrics/pipeline-metrics.ts';
-import { createEmbedder } from '../../models/registry.ts';
 import { RedisKeys } from '../../store/redis-keys.ts';
 import { log } from '../../util/log.ts';
 
@@ -19,39 +18,23 @@ interface ServeOptions {
   readonly importCameras?: boolean;
 }
 
-/** The gallery embedder of the probe model's space, as `bridgeface enroll` builds it. */
-async function loadEnroller(probeModel: string): Promise<PhotoEnroller & { dispose(): void }> {
-  const probe = await createEmbedder(probeModel);
-  const model = probe.name;
-  probe.dispose();
-  const teacher = await createEmbedder('teacher');
-  const gallery = await createGalleryEmbedder(teacher, probeModel);
-  return {
-    model,
-    embedPhoto: (image, photo) => gallery.embedPhoto(image, photo),
-    dispose: () => {
-      gallery.dispose();
-      teacher.dispose();
-    },
-  };
-}
-
 export function register(program: Command): void {
   program
     .command('serve')
     .description('start the HTTP API (OpenAPI at /docs) and the operator console (/console/)')
-    .option('--config <file>', 'pipeline config (Redis, embed model, event retention)')
+    .option('--config <file>', 'pipeline config (Redis, embed model, event retention, api section)')
     .option('--port <n>', 'listen port (default BRIDGEFACE_API_PORT or 8080)')
     .option('--model <spec>', 'probe model whose space enrolments use (default: embed.model of the config)')
     .option('--import-cameras', 'add the cameras of the config file that the registry lacks')
     .action(async (o: ServeOptions) => {
-      const settings = apiSettingsFromEnv(
+      const config = await configOrDefaults(o.config);
+      const settings = resolveApiSettings(
+        config.api,
         o.port === undefined ? process.env : { ...process.env, BRIDGEFACE_API_PORT: o.port },
       );
-      const config = await configOrDefaults(o.config);
       const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 5000 });
       const keys = new RedisKeys(config.redis.prefix);
-      const enroller = loadEnroller(o.model ?? config.embed.model);
+      const enroller = createPhotoEnroller(o.model ?? config.embed.model);
       enroller.catch((err: unknown) =>
         log.error({ err }, 'face models failed to load; enrolment is unavailable'),
       );
