@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-connection.ts';
 import { z } from 'zod';
 import type { RedisKeys } from '../store/redis-keys.ts';
 
@@ -11,14 +11,14 @@ export const ackSchema = z.object({
 export type Ack = z.infer<typeof ackSchema>;
 
 /**
- * Alert acknowledgements in one Redis hash (stream id → JSON ack). The first acknowledgement wins;
+ * Alert acknowledgements in one RedisClient hash (stream id → JSON ack). The first acknowledgement wins;
  * acks of events gone from the stream are pruned by the retention sweep (retention.ts).
  */
 export class AckStore {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keys: RedisKeys,
   ) {
     this.key = keys.acks();

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../store/redis-connection.ts';
 import { IdentityEventSchema, type IdentityEvent } from '../events/identity-event.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import { log } from '../util/log.ts';
@@ -20,12 +20,12 @@ const alertSchema = IdentityEventSchema.extend({ streamId: streamIdSchema });
  */
 export class AlertHub {
   private readonly listeners = new Set<AlertListener>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private subscribing: Promise<void> | undefined;
   private closed = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 
@@ -43,7 +43,7 @@ export class AlertHub {
 
   private ensureSubscribed(): Promise<void> {
     if (!this.subscribing) {
-      const sub = this.redis.duplicate();
+      const sub = duplicateClient(this.redis);
       this.subscriber = sub;
       sub.on('message', (_channel: string, message: string) => this.dispatch(message));
       sub.on('error', (err: Error) => log.warn({ err: err.message }, 'alert subscriber error'));

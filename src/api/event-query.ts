@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-connection.ts';
 import { eventFromFields, type IdentityEvent } from '../events/identity-event.ts';
 import type { StoredEvent } from '../events/event-log.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
@@ -31,11 +31,11 @@ export function matches(e: IdentityEvent, f: EventFilter): boolean {
 
 /**
  * Pages through the event stream newest first (XREVRANGE), filtering as it goes. A page stops after
- * `limit` matches or `maxScan` scanned entries (so a sparse filter cannot pin Redis); `nextCursor`
+ * `limit` matches or `maxScan` scanned entries (so a sparse filter cannot pin RedisClient); `nextCursor`
  * then resumes exactly after the last entry looked at. Entries that fail the schema are skipped.
  */
 export async function queryEvents(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   filter: EventFilter,
   page: { cursor?: string; limit: number; maxScan?: number },
@@ -67,7 +67,7 @@ export async function queryEvents(
 
 /** One event by stream id. */
 export async function getEvent(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   streamId: string,
 ): Promise<StoredEvent | undefined> {
@@ -83,7 +83,7 @@ export async function getEvent(
 
 /** Events after `afterId` (exclusive), oldest first, skipping unreadable entries; `last` is the last id looked at. */
 export async function readEventsAfter(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   afterId: string,
   count: number,

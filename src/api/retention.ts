@@ -1,15 +1,15 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-connection.ts';
 import { eventFromFields } from '../events/identity-event.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import { compareStreamIds } from './stream-id.ts';
 
 /**
- * Retention beyond what Redis does by itself (evidence crops carry their own TTL; the stream is
+ * Retention beyond what RedisClient does by itself (evidence crops carry their own TTL; the stream is
  * length-capped by XADD MAXLEN): events older than `eventsTtlSeconds` are trimmed (XTRIM MINID), and
  * acks whose event left the stream are pruned. Run periodically by `bridgeface serve`.
  */
 export async function applyRetention(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   eventsTtlSeconds: number | undefined,
   nowMs = Date.now(),
@@ -40,7 +40,7 @@ export async function applyRetention(
  * "deleting an identity removes all its data". Scans the (length-bounded) stream in chunks.
  */
 export async function purgeIdentityEvents(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   identityId: string,
 ): Promise<number> {

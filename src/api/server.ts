@@ -2,7 +2,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError } from 'fastify';
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../store/redis-connection.ts';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
@@ -38,7 +38,7 @@ declare module 'fastify' {
 }
 
 export interface ApiDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: RedisKeys;
   readonly settings: ApiSettings;
   readonly models: ModelHolder;
@@ -58,7 +58,7 @@ export const REDACT = ['req.headers.authorization', 'headers.authorization', 're
 
 /**
  * Builds the HTTP API (not listening): auth and error handling, OpenAPI at /docs, every route.
- * The caller owns the Redis connection; `close()` of the returned instance releases what the API
+ * The caller owns the RedisClient connection; `close()` of the returned instance releases what the API
  * itself opened (the alert subscriber and the transaction connection).
  */
 export async function buildApi(deps: ApiDeps) {
@@ -153,7 +153,7 @@ export async function buildApi(deps: ApiDeps) {
   });
 
   const store = new WatchlistStore(redis, keys);
-  const txRedis = redis.duplicate();
+  const txRedis = duplicateClient(redis);
   const hub = new AlertHub(redis, keys);
   const eventLog = new EventLog(redis, keys);
   app.addHook('onClose', async () => {

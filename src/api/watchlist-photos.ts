@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-connection.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import type { WatchlistStore } from '../store/watchlist-store.ts';
 import { ApiError, notFound } from './api-error.ts';
@@ -10,7 +10,7 @@ import { ApiError, notFound } from './api-error.ts';
  */
 export class WatchlistPhotos {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly store: WatchlistStore,
   ) {}
@@ -74,9 +74,11 @@ export class WatchlistPhotos {
     });
   }
 
-  private async retry<T>(attempt: () => Promise<{ tx: ReturnType<Redis['multi']>; value: T }>): Promise<T> {
+  private async retry<T>(
+    attempt: () => Promise<{ tx: ReturnType<RedisClient['multi']>; value: T }>,
+  ): Promise<T> {
     for (let i = 0; i < 5; i++) {
-      let prepared: { tx: ReturnType<Redis['multi']>; value: T };
+      let prepared: { tx: ReturnType<RedisClient['multi']>; value: T };
       try {
         prepared = await attempt();
       } catch (err) {

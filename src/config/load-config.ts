@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { redisClusterNodesFromEnv } from '../store/redis-url.ts';
 import { configSchema, type BridgefaceConfig } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -16,6 +17,11 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<
   const redis = { ...((raw.redis as Record<string, unknown> | undefined) ?? {}) };
   if (env.BRIDGEFACE_REDIS_URL) redis.url = env.BRIDGEFACE_REDIS_URL;
   if (env.BRIDGEFACE_REDIS_PREFIX) redis.prefix = env.BRIDGEFACE_REDIS_PREFIX;
+  const clusterNodes = redisClusterNodesFromEnv(env);
+  if (clusterNodes) {
+    const cluster = (redis.cluster as Record<string, unknown> | undefined) ?? {};
+    redis.cluster = { ...cluster, nodes: clusterNodes };
+  }
   return { ...raw, redis };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ignoreZoneSchema } from '../detect/options.ts';
+import { parseRedisNodeUrl, type RedisNodeAddress } from '../store/redis-url.ts';
 
 /**
  * The pipeline configuration (`bridgeface run --config <file>`): one strict schema per section, every
@@ -74,13 +75,57 @@ export const apiConfigSchema = z.strictObject({
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;
 
+function nodeOrUndefined(url: string): RedisNodeAddress | undefined {
+  try {
+    return parseRedisNodeUrl(url);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Redis Cluster startup node URL; an invalid one fails with what is wrong with it. */
+const redisNodeUrlSchema = z.string().superRefine((url, ctx) => {
+  try {
+    parseRedisNodeUrl(url);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+  }
+});
+
+export const redisClusterSchema = z
+  .strictObject({
+    /**
+     * Startup nodes, `redis[s]://[user:password@]host[:port]`: any reachable masters of the cluster (the
+     * client discovers the rest). Overridden by BRIDGEFACE_REDIS_CLUSTER_NODES (comma-separated).
+     */
+    nodes: z.array(redisNodeUrlSchema).min(1),
+  })
+  .superRefine((cluster, ctx) => {
+    // ioredis applies one set of connection options to every node it discovers.
+    const auth = new Set(
+      cluster.nodes
+        .map(nodeOrUndefined)
+        .filter((n): n is RedisNodeAddress => n !== undefined)
+        .map((n) => JSON.stringify([n.tls, n.username ?? '', n.password ?? ''])),
+    );
+    if (auth.size > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nodes'],
+        message: 'every cluster node must use the same scheme (redis/rediss), user and password',
+      });
+    }
+  });
+
 export const configSchema = z.strictObject({
   redis: z
     .strictObject({
-      /** Overridden by BRIDGEFACE_REDIS_URL. */
+      /** Standalone Redis (unused when `cluster` is set). Overridden by BRIDGEFACE_REDIS_URL. */
       url: z.string().default('redis://127.0.0.1:6379'),
       /** Prefix of every key; keys carry Cluster hash tags (see src/store/redis-keys.ts). */
       prefix: z.string().default('bf'),
+      /** Redis Cluster instead of the standalone `url` (docs/DEPLOYMENT.md, "Redis Cluster"). */
+      cluster: redisClusterSchema.optional(),
     })
     .prefault({}),
   /** Cameras started at launch; the API's camera registry can add more at run time. */
@@ -162,4 +207,5 @@ export const configSchema = z.strictObject({
 });
 
 export type CameraConfig = z.output<typeof cameraSchema>;
+export type RedisConfig = z.output<typeof configSchema>['redis'];
 export type BridgefaceConfig = z.output<typeof configSchema>;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-connection.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import { eventFromFields, eventToFields, type IdentityEvent } from './identity-event.ts';
 
@@ -29,7 +29,7 @@ export class EventLog {
   private readonly options: EventLogOptions;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     options: Partial<EventLogOptions> = {},
   ) {

@@ -3,13 +3,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-connection.ts';
 import { configSchema } from '../config/schema.ts';
 import { EventLog } from '../events/event-log.ts';
 import { connectRedis } from '../pipeline/distributed.ts';
 import { BullBatchSink, dropCounterKey, EMBED_QUEUE, type BacklogPolicy } from '../queue/embed-queue.ts';
 import { deleteAllKeys } from '../store/delete-keys.ts';
 import { RedisKeys } from '../store/redis-keys.ts';
+import { redisClusterNodesFromEnv } from '../store/redis-url.ts';
 import { WatchlistStore } from '../store/watchlist-store.ts';
 import { BatchFactory } from './batch-factory.ts';
 import { loadCropPool, type PoolCrop } from './crop-pool.ts';
@@ -35,6 +36,8 @@ import { readWorkerSnapshots, utilisations } from './worker-stats.ts';
 export interface LoadgenOptions {
   /** @defaultValue BRIDGEFACE_REDIS_URL or redis://127.0.0.1:6379 */
   readonly redisUrl?: string;
+  /** Redis Cluster startup nodes (redis:// URLs) instead of `redisUrl`. @defaultValue BRIDGEFACE_REDIS_CLUSTER_NODES */
+  readonly redisClusterNodes?: readonly string[];
   /** Key prefix; a unique one is generated (and all its keys deleted at the end) when omitted. */
   readonly prefix?: string;
   /** `student` (untrained fallback when not shipped), `teacher` or a model dir. @defaultValue 'student' */
@@ -75,7 +78,7 @@ export interface LoadgenOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function counter(redis: Redis, key: string): Promise<number> {
+async function counter(redis: RedisClient, key: string): Promise<number> {
   return Number((await redis.get(key)) ?? 0);
 }
 
@@ -98,8 +101,13 @@ export async function runLoadgen(o: LoadgenOptions = {}): Promise<LoadgenReport>
   const pool = o.cropPool ?? (await loadCropPool({ cropSize: o.cropSize ?? 32 }));
   const cropSize = pool[0]!.image.width;
   const tmp = await mkdtemp(join(tmpdir(), 'bf-loadgen-'));
+  const clusterNodes = o.redisClusterNodes ?? redisClusterNodesFromEnv();
   const config = configSchema.parse({
-    redis: { url: o.redisUrl ?? process.env.BRIDGEFACE_REDIS_URL ?? 'redis://127.0.0.1:6379', prefix },
+    redis: {
+      url: o.redisUrl ?? process.env.BRIDGEFACE_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      prefix,
+      cluster: clusterNodes ? { nodes: clusterNodes } : undefined,
+    },
     cameras: [{ id: 'loadgen', url: 'loadgen' }],
     embed: { model: model.spec, concurrency, cropSize },
   });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-connection.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import { readWorkerSnapshots } from './worker-stats.ts';
 
@@ -83,7 +83,7 @@ export class WorkerPool {
   }
 
   /** Waits until every worker has published a stats snapshot (its embed role is up). */
-  async waitReady(redis: Redis, keys: RedisKeys, timeoutMs = 180_000): Promise<void> {
+  async waitReady(redis: RedisClient, keys: RedisKeys, timeoutMs = 180_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       this.assertAlive();

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-connection.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 
@@ -51,7 +51,7 @@ export async function snapshotSelf(workerId: string, metrics: PipelineMetrics): 
 
 /** Publishes this process's snapshot now and every `intervalMs`; the returned function stops it. */
 export function startStatsReporter(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   workerId: string,
   metrics: PipelineMetrics,
@@ -74,7 +74,7 @@ export function startStatsReporter(
 
 /** Every worker's latest snapshot. */
 export async function readWorkerSnapshots(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
 ): Promise<Map<string, WorkerSnapshot>> {
   const h = await redis.hgetall(workerStatsKey(keys));

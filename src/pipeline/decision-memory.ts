@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-connection.ts';
 import type { Decision } from '../match/decision.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 
@@ -36,7 +36,7 @@ export class LocalDecisionMemory implements DecisionMemory {
  */
 export class RedisDecisionMemory implements DecisionMemory {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly ttlSeconds = 3600,
   ) {}

@@ -1,10 +1,15 @@
-import { Redis } from 'ioredis';
 import type { BridgefaceConfig } from '../config/schema.ts';
 import { EventLog } from '../events/event-log.ts';
 import { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { createEmbedder } from '../models/registry.ts';
 import { BullBatchSink, startBatchWorker } from '../queue/embed-queue.ts';
 import { CameraStore, type CameraChange } from '../store/camera-store.ts';
+import {
+  createRedisClient,
+  describeRedis,
+  duplicateClient,
+  type RedisClient,
+} from '../store/redis-connection.ts';
 import { RedisKeys } from '../store/redis-keys.ts';
 import { WatchlistStore } from '../store/watchlist-store.ts';
 import { log } from '../util/log.ts';
@@ -21,28 +26,30 @@ export interface RoleHandle {
 }
 
 /**
- * A Redis client that waits for Redis instead of failing: at start and after an outage, commands queue
- * until the server is back (workers "wait and resume"), with capped reconnect delays.
+ * A Redis (or Redis Cluster, when `redis.cluster` is set) client that waits for Redis instead of
+ * failing: at start and after an outage, commands queue until the server is back (workers "wait and
+ * resume"), with capped reconnect delays.
  */
-export function connectRedis(config: BridgefaceConfig): Redis {
-  const redis = new Redis(config.redis.url, {
+export function connectRedis(config: BridgefaceConfig): RedisClient {
+  const redis = createRedisClient(config.redis, {
     maxRetriesPerRequest: null,
     retryStrategy: (attempt) => Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)),
   });
+  const url = describeRedis(config.redis);
   let down = false;
   redis.on('error', (err: Error) => {
-    if (!down) log.warn({ url: config.redis.url, err: err.message }, 'Redis unreachable; waiting for it');
+    if (!down) log.warn({ url, err: err.message }, 'Redis unreachable; waiting for it');
     down = true;
   });
   redis.on('ready', () => {
-    if (down) log.info({ url: config.redis.url }, 'Redis reachable again');
+    if (down) log.info({ url }, 'Redis reachable again');
     down = false;
   });
   return redis;
 }
 
 /** Camera role: decode → detect → track → batches on the BullMQ embed queue; camera status to Redis. */
-export async function startCameraRole(config: BridgefaceConfig, redis: Redis): Promise<RoleHandle> {
+export async function startCameraRole(config: BridgefaceConfig, redis: RedisClient): Promise<RoleHandle> {
   const keys = new RedisKeys(config.redis.prefix);
   const metrics = new PipelineMetrics();
   const sink = new BullBatchSink(redis, keys, config.queue);
@@ -61,7 +68,7 @@ export async function startCameraRole(config: BridgefaceConfig, redis: Redis): P
   // The camera registry (managed through the API) adds to and overrides the config's cameras, live:
   // every change is announced on a channel and applied without restarting the worker.
   const registry = new CameraStore(redis, keys);
-  const subscriber = redis.duplicate();
+  const subscriber = duplicateClient(redis);
   subscriber.on('error', (err: Error) => log.warn({ err: err.message }, 'camera registry subscriber error'));
   let applying: Promise<void> = Promise.resolve();
   const apply = (change: CameraChange): void => {
@@ -118,7 +125,7 @@ export async function startCameraRole(config: BridgefaceConfig, redis: Redis): P
 }
 
 /** Embed role: BullMQ worker → student (or teacher) → watchlist match → events stream. */
-export async function startEmbedRole(config: BridgefaceConfig, redis: Redis): Promise<RoleHandle> {
+export async function startEmbedRole(config: BridgefaceConfig, redis: RedisClient): Promise<RoleHandle> {
   const keys = new RedisKeys(config.redis.prefix);
   const metrics = new PipelineMetrics();
   const embedder = await createEmbedder(config.embed.model);

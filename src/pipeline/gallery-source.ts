@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../store/redis-connection.ts';
 import { Gallery, type GalleryEntry } from '../match/gallery.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import type { WatchlistStore } from '../store/watchlist-store.ts';
@@ -38,17 +38,17 @@ export class StoreGallerySource implements GallerySource {
   private snapshot: (GallerySnapshot & { version: number }) | undefined;
   private loading: Promise<GallerySnapshot> | undefined;
   private checkedAt = 0;
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
 
   constructor(
     private readonly store: WatchlistStore,
-    redis: Redis,
+    redis: RedisClient,
     keys: RedisKeys,
     private readonly model: string,
     private readonly dim: number,
     private readonly pollMs = 2000,
   ) {
-    this.subscriber = redis.duplicate();
+    this.subscriber = duplicateClient(redis);
     this.subscriber.on('error', (err: Error) => log.warn({ err: err.message }, 'watchlist subscriber error'));
     this.subscriber.on('message', () => {
       this.checkedAt = 0; // force a version check on the next batch

@@ -1,5 +1,5 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../store/redis-connection.ts';
 import { log } from '../util/log.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import { FaceBatchError, type FaceBatch } from './face-batch.ts';
@@ -51,7 +51,7 @@ export class BullBatchSink implements BatchSink {
   droppedFaces = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     options: Partial<EmbedQueueOptions> = {},
   ) {
@@ -122,14 +122,14 @@ export interface BatchWorker {
 }
 
 export function startBatchWorker(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   process: BatchProcessor,
   options: Partial<EmbedWorkerOptions> = {},
 ): BatchWorker {
   const o = { concurrency: 4, lockDurationMs: 30_000, ...options };
   // Workers block on Redis; BullMQ needs a connection of their own that never gives up retrying.
-  const connection = redis.duplicate({ maxRetriesPerRequest: null });
+  const connection = duplicateClient(redis, { maxRetriesPerRequest: null });
   const worker = new Worker<FaceBatch>(
     EMBED_QUEUE,
     async (job: Job<FaceBatch>) => {

@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { locateFfmpeg, type FfmpegBinary } from '../decode/ffmpeg-binary.ts';
 import { FACE_API_MODELS, faceApiModelDir, studentModelDir } from '../models/model-paths.ts';
+import { parseConfig } from '../config/load-config.ts';
+import { createRedisClient, describeRedis, type RedisClient } from '../store/redis-connection.ts';
 import { redisUrl } from '../store/redis-url.ts';
 import { initBackend, type BackendInfo } from './backend.ts';
 
@@ -34,27 +35,40 @@ async function fileStatus(name: string, path: string): Promise<ModelFileStatus> 
   }
 }
 
-/** Redis PING + server version, with a short timeout and no retries so a missing server answers fast. */
-async function checkRedis(url: string): Promise<DoctorReport['redis']> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => {
-    // reported through the connect() rejection below; without a listener ioredis logs it itself
-  });
+/**
+ * Redis PING + server version, with a short timeout and no retries so a missing server answers fast.
+ * Redis and the Cluster startup nodes come from the environment, as for every command without a config
+ * file (BRIDGEFACE_REDIS_URL, BRIDGEFACE_REDIS_CLUSTER_NODES); a cluster must also report
+ * `cluster_state:ok`.
+ */
+async function checkRedis(): Promise<DoctorReport['redis']> {
+  let url = redisUrl();
+  let client: RedisClient | undefined;
   try {
+    const config = parseConfig({}).redis;
+    url = describeRedis(config);
+    client = createRedisClient(config, {
+      lazyConnect: true,
+      connectTimeout: 2000,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    client.on('error', () => {
+      // reported through the connect() rejection below; without a listener ioredis logs it itself
+    });
     await client.connect();
     await client.ping();
+    if (config.cluster) {
+      const state = /cluster_state:(\S+)/.exec(await client.cluster('INFO'))?.[1];
+      if (state !== 'ok') throw new Error(`cluster_state:${state ?? '?'}`);
+    }
     const info = await client.info('server');
     const version = /redis_version:(\S+)/.exec(info)?.[1];
     return { url, reachable: true, version };
   } catch (err) {
     return { url, reachable: false, error: err instanceof Error ? err.message : String(err) };
   } finally {
-    client.disconnect();
+    client?.disconnect();
   }
 }
 
@@ -75,7 +89,7 @@ export async function runDoctor(): Promise<DoctorReport> {
   const [backend, ffmpeg, redis, models] = await Promise.all([
     backendPromise,
     locateFfmpeg(),
-    checkRedis(redisUrl()),
+    checkRedis(),
     Promise.all(modelChecks),
   ]);
   return { backend, ffmpeg: ffmpeg ?? null, redis, models };

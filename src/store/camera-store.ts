@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import { z } from 'zod';
 import { cameraSchema, type CameraConfig } from '../config/schema.ts';
 import type { RedisKeys } from './redis-keys.ts';
@@ -20,7 +20,7 @@ export interface CameraChange {
  */
 export class CameraStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import type { GalleryEntry } from '../match/gallery.ts';
 import type { RedisKeys } from './redis-keys.ts';
 
@@ -46,7 +46,7 @@ function fromBuffer(buf: Buffer, dim: number): Float32Array[] {
  */
 export class WatchlistStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -40,3 +40,30 @@ test('environment overrides the Redis URL; unreadable and malformed files are na
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('Redis Cluster startup nodes come from the file or BRIDGEFACE_REDIS_CLUSTER_NODES; bad ones are named', () => {
+  assert.equal(parseConfig({}, {}).redis.cluster, undefined, 'standalone Redis by default');
+  const file = { redis: { cluster: { nodes: ['redis://10.0.0.1:7000'] } } };
+  assert.deepEqual(parseConfig(file, {}).redis.cluster?.nodes, ['redis://10.0.0.1:7000']);
+  const env = { BRIDGEFACE_REDIS_CLUSTER_NODES: ' redis://a:7000, redis://b:7001 ,' };
+  assert.deepEqual(parseConfig(file, env).redis.cluster?.nodes, ['redis://a:7000', 'redis://b:7001']);
+  assert.deepEqual(parseConfig({}, env).redis.cluster?.nodes, ['redis://a:7000', 'redis://b:7001']);
+  assert.equal(parseConfig({}, { BRIDGEFACE_REDIS_CLUSTER_NODES: ' , ' }).redis.cluster, undefined);
+
+  const bad = (nodes: unknown[], message: RegExp): void =>
+    assert.throws(
+      () => parseConfig({ redis: { cluster: { nodes } } }, {}),
+      (e: unknown) =>
+        e instanceof ConfigError && /redis\.cluster\.nodes/.test(e.message) && message.test(e.message),
+    );
+  bad(['10.0.0.1:7000'], /not a URL; expected redis:\/\/host:port/);
+  bad(['http://a:7000'], /expected a redis:\/\/ or rediss:\/\/ URL/);
+  bad(['redis://a:7000/2'], /only database 0/);
+  bad(['redis://a:7000?tls=true'], /query options/);
+  bad(['redis://a:7000', 'rediss://b:7001'], /same scheme/);
+  bad([], /nodes/);
+  assert.throws(
+    () => parseConfig({ redis: { cluster: { nodes: ['redis://a:1'], natMap: {} } } }, {}),
+    /natMap/,
+  );
+});

@@ -1,126 +1,46 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Queue, Worker } from 'bullmq';
-import { Cluster, type Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { EventLog } from '../../src/events/event-log.ts';
 import type { IdentityEvent } from '../../src/events/identity-event.ts';
 import { streamIdTimeMs } from '../../src/loadgen/latency.ts';
 import { BullBatchSink, dropCounterKey, EMBED_QUEUE } from '../../src/queue/embed-queue.ts';
 import { decodeFaceBatch, encodeFaceBatch, type FaceBatch } from '../../src/queue/face-batch.ts';
 import { RedisKeys } from '../../src/store/redis-keys.ts';
+import { localClusterUnavailable, startLocalCluster, type LocalCluster } from '../helpers/redis-cluster.ts';
 
 /**
  * BullMQ + the events stream on a real 3-master Redis Cluster on loopback ports (started here, stopped
  * after). Skips, saying why, when redis-server / redis-cli are missing or the cluster does not form.
- *
- * Our producer (BullBatchSink) and EventLog are typed for a single-node `Redis`; the Cluster client is
- * passed through a cast (`asRedis`) to show the code paths work at runtime on Cluster (all their
- * multi-key commands stay within one hash-tagged slot). The consumer is a plain BullMQ Worker because
- * startBatchWorker calls `redis.duplicate({...})`, whose Cluster signature differs.
+ * Our producer (BullBatchSink) and EventLog take the Cluster client as it is; the consumer is a plain
+ * BullMQ Worker so that the test sees each job (test/store/redis-cluster.test.ts covers
+ * startBatchWorker and the stores on a cluster).
  */
 
-const have = (bin: string): boolean => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0;
-const skipReason = !have('redis-server')
-  ? 'redis-server not found'
-  : !have('redis-cli')
-    ? 'redis-cli not found'
-    : undefined;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Three ports whose cluster-bus ports (+10000) are below 65536 and free. */
-async function clusterPorts(): Promise<number[]> {
-  const out: number[] = [];
-  while (out.length < 3) {
-    const p = await freePort();
-    if (p + 10_000 < 65_536 && !out.includes(p)) out.push(p);
-  }
-  return out;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const asRedis = (c: Cluster): Redis => c as unknown as Redis;
-
-let dir = '';
-let servers: ChildProcess[] = [];
-let ports: number[] = [];
+let local: LocalCluster | undefined;
 let cluster: Cluster | undefined;
-let setupError: string | undefined;
+let setupError: string | undefined = localClusterUnavailable();
 
 before(async () => {
-  if (skipReason) return;
-  dir = await mkdtemp(join(tmpdir(), 'bf-cluster-'));
-  ports = await clusterPorts();
-  servers = ports.map((port) =>
-    spawn(
-      'redis-server',
-      [
-        ...['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes'],
-        ...['--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--save', '', '--appendonly', 'no'],
-      ],
-      { stdio: 'ignore' },
-    ),
-  );
-  for (const port of ports) {
-    for (
-      let i = 0;
-      spawnSync('redis-cli', ['-p', String(port), 'ping'])
-        .stdout?.toString()
-        .trim() !== 'PONG';
-      i++
-    ) {
-      if (i > 50) return void (setupError = `redis-server on port ${port} did not start`);
-      await sleep(100);
-    }
+  if (setupError) return;
+  try {
+    local = await startLocalCluster(3);
+  } catch (err) {
+    setupError = err instanceof Error ? err.message : String(err);
+    return;
   }
-  const created = spawnSync(
-    'redis-cli',
-    [
-      '--cluster',
-      'create',
-      ...ports.map((p) => `127.0.0.1:${p}`),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (created.status !== 0) return void (setupError = `redis-cli --cluster create failed: ${created.stderr}`);
-  for (let i = 0; ; i++) {
-    const info = spawnSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'], {
-      encoding: 'utf8',
-    }).stdout;
-    if (info.includes('cluster_state:ok')) break;
-    if (i > 100) return void (setupError = 'cluster did not reach cluster_state:ok');
-    await sleep(100);
-  }
-  cluster = new Cluster([{ host: '127.0.0.1', port: ports[0]! }], {
+  cluster = new Cluster([{ host: '127.0.0.1', port: local.ports[0]! }], {
     redisOptions: { maxRetriesPerRequest: null },
   });
 });
 
 after(async () => {
   cluster?.disconnect();
-  for (const s of servers) s.kill('SIGTERM');
-  await Promise.all(
-    servers.map((s) => new Promise((r) => (s.exitCode !== null ? r(null) : s.once('exit', r)))),
-  );
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await local?.stop();
 });
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function batch(i: number): FaceBatch {
   const now = Date.now();
@@ -138,8 +58,8 @@ function batch(i: number): FaceBatch {
 }
 
 test('face batches go through BullMQ and events through the stream on a Redis Cluster', async (t) => {
-  if (skipReason || setupError || !cluster) {
-    const why = skipReason ?? setupError ?? 'no cluster';
+  if (setupError || !cluster) {
+    const why = setupError ?? 'no cluster';
     console.log(`# cluster test skipped: ${why}`);
     t.skip(why);
     return;
@@ -155,8 +75,8 @@ test('face batches go through BullMQ and events through the stream on a Redis Cl
     3,
   );
 
-  const sink = new BullBatchSink(asRedis(cluster), keys, { maxBacklog: 3 });
-  const log = new EventLog(asRedis(cluster), keys);
+  const sink = new BullBatchSink(cluster, keys, { maxBacklog: 3 });
+  const log = new EventLog(cluster, keys);
   const seen: string[] = [];
   // Passed connections stay open when BullMQ closes: this one is disconnected below, or its reconnect
   // loop would outlive the cluster and keep the test process alive.

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/redis-connection.ts';
 import type { RedisKeys } from '../../store/redis-keys.ts';
 import { ApiError } from '../api-error.ts';
 import type { AlertHub, LiveAlert } from '../alert-hub.ts';
@@ -32,7 +32,7 @@ function frame(a: LiveAlert): string {
  * when it sends `Last-Event-ID` — the stream after that id is replayed, then the buffer is flushed
  * without duplicates, so nothing published during the replay is lost or repeated.
  */
-export function alertRoutes(redis: Redis, keys: RedisKeys, hub: AlertHub, o: AlertRouteOptions) {
+export function alertRoutes(redis: RedisClient, keys: RedisKeys, hub: AlertHub, o: AlertRouteOptions) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get(

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/redis-connection.ts';
 import { z } from 'zod';
 import type { EventLog, StoredEvent } from '../../events/event-log.ts';
 import { IdentityEventSchema } from '../../events/identity-event.ts';
@@ -48,7 +48,7 @@ function view(e: StoredEvent, ack: Ack | undefined): Record<string, unknown> {
   return { streamId: e.streamId, ...e.event, ack: ack ?? null };
 }
 
-export function eventRoutes(redis: Redis, keys: RedisKeys, eventLog: EventLog, acks: AckStore) {
+export function eventRoutes(redis: RedisClient, keys: RedisKeys, eventLog: EventLog, acks: AckStore) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/redis-connection.ts';
 import type { Registry } from 'prom-client';
 import type { ModelHolder } from '../model-holder.ts';
 
-async function redisReachable(redis: Redis, timeoutMs = 1000): Promise<boolean> {
+async function redisReachable(redis: RedisClient, timeoutMs = 1000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
@@ -18,10 +18,10 @@ async function redisReachable(redis: Redis, timeoutMs = 1000): Promise<boolean> 
 }
 
 /**
- * /healthz (liveness), /readyz (Redis reachable and models loaded; public, so no error details),
+ * /healthz (liveness), /readyz (RedisClient reachable and models loaded; public, so no error details),
  * /metrics (Prometheus text), /api/me (the caller's name and role, for the console).
  */
-export function healthRoutes(redis: Redis, models: ModelHolder, registry: Registry) {
+export function healthRoutes(redis: RedisClient, models: ModelHolder, registry: Registry) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['health'] } }, async () => ({
       status: 'ok',

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/redis-connection.ts';
 import { z } from 'zod';
 import type { RedisKeys } from '../../store/redis-keys.ts';
 import type { WatchlistStore } from '../../store/watchlist-store.ts';
@@ -24,7 +24,7 @@ const listQuery = z.strictObject({
 const nameSchema = z.string().trim().min(1, 'name: 1-200 characters').max(200, 'name: 1-200 characters');
 
 export interface WatchlistRouteDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: RedisKeys;
   readonly store: WatchlistStore;
   readonly photos: WatchlistPhotos;

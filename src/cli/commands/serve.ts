@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { configOrDefaults } from '../options.ts';
-import { Redis } from 'ioredis';
 import { applyRetention } from '../../api/retention.ts';
 import { CameraStore } from '../../store/camera-store.ts';
 import { ModelHolder } from '../../api/model-holder.ts';
@@ -8,6 +7,7 @@ import { createPhotoEnroller } from '../../api/photo-enroller.ts';
 import { buildApi } from '../../api/server.ts';
 import { resolveApiSettings } from '../../api/settings.ts';
 import { PipelineMetrics } from '../../metrics/pipeline-metrics.ts';
+import { createRedisClient } from '../../store/redis-connection.ts';
 import { RedisKeys } from '../../store/redis-keys.ts';
 import { log } from '../../util/log.ts';
 
@@ -32,7 +32,10 @@ export function register(program: Command): void {
         config.api,
         o.port === undefined ? process.env : { ...process.env, BRIDGEFACE_API_PORT: o.port },
       );
-      const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 5000 });
+      const redis = createRedisClient(config.redis, {
+        maxRetriesPerRequest: 2,
+        connectTimeout: 5000,
+      });
       const keys = new RedisKeys(config.redis.prefix);
       const enroller = createPhotoEnroller(o.model ?? config.embed.model);
       enroller.catch((err: unknown) =>

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { configOrDefaults } from '../options.ts';
 import { basename } from 'node:path';
-import { Redis } from 'ioredis';
 import type { BridgefaceConfig } from '../../config/schema.ts';
 import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
 import { decodeImageFile } from '../../image/decode.ts';
 import { createEmbedder } from '../../models/registry.ts';
+import { createRedisClient } from '../../store/redis-connection.ts';
 import { RedisKeys } from '../../store/redis-keys.ts';
 import { WatchlistStore } from '../../store/watchlist-store.ts';
 import { readFile } from 'node:fs/promises';
@@ -19,7 +19,7 @@ async function withStore<T>(
   fn: (store: WatchlistStore, config: BridgefaceConfig) => Promise<T>,
 ): Promise<T> {
   const config = await configOrDefaults(o.config);
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
   try {
     return await fn(new WatchlistStore(redis, new RedisKeys(config.redis.prefix)), config);
   } finally {
