@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
 
@@ -6,6 +7,8 @@ export interface DynamicBatcherOptions {
   readonly maxBatch: number;
   /** Longest a face waits for others to fill a batch, ms. @defaultValue 5 */
   readonly maxWaitMs: number;
+  /** Called after each successful model call with its faces and forward-pass seconds (no waiting). */
+  readonly onModelCall?: (faces: number, seconds: number) => void;
 }
 
 export const DEFAULT_BATCHER_OPTIONS: DynamicBatcherOptions = Object.freeze({ maxBatch: 256, maxWaitMs: 5 });
@@ -77,7 +80,10 @@ export class DynamicBatcher {
 
   private async run(take: Pending[], faces: number): Promise<void> {
     try {
-      const all = await this.embedder.embed(take.flatMap((p) => p.chips));
+      const chips = take.flatMap((p) => p.chips);
+      const t0 = performance.now();
+      const all = await this.embedder.embed(chips);
+      this.options.onModelCall?.(faces, (performance.now() - t0) / 1000);
       this.stats.calls++;
       this.stats.faces += faces;
       this.stats.batchSizes.push(faces);

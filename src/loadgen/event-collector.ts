@@ -73,6 +73,13 @@ export class EventCollector {
     return n;
   }
 
+  /** Faces of the tracks of `step` that have an event. */
+  facesCompletedOf(step: number): number {
+    let n = 0;
+    for (const t of this.tracks.values()) if (t.step === step && t.completedAtMs !== undefined) n += t.faces;
+    return n;
+  }
+
   /** Tracks of `step` that have no event (yet). */
   missing(step: number): number {
     let n = 0;

@@ -21,15 +21,41 @@ export {
 export { BatchFactory, type BatchFactoryOptions, type InjectedBatch } from './batch-factory.ts';
 export { loadCropPool, type PoolCrop, type CropPoolOptions } from './crop-pool.ts';
 export { EventCollector, type TrackRecord } from './event-collector.ts';
+export { LoadgenHarness, type HarnessOptions, type PacedInjection } from './harness.ts';
 export { resolveLoadgenModel, UNTRAINED_NOTE, type LoadgenModel } from './loadgen-model.ts';
 export { enrolSyntheticWatchlist, randomUnitVector } from './synthetic-watchlist.ts';
 export { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts';
 export {
+  memorySelf,
   utilisationBetween,
   utilisations,
+  wasmHeapBytes,
   workerStatsKey,
   type WorkerSnapshot,
   type WorkerUtilisation,
 } from './worker-stats.ts';
-export { loadgenPlotSpec, renderLoadgenPlot, type LoadgenReport, type StepReport } from './report.ts';
+export {
+  loadgenPlotSpec,
+  renderLoadgenPlot,
+  renderVegaLiteSvg,
+  type LoadgenReport,
+  type StepReport,
+} from './report.ts';
+export { leastSquaresSlope } from './slope.ts';
+export {
+  SOAK_SERIES,
+  seriesSummary,
+  soakPlotSpec,
+  soakSample,
+  soakTable,
+  stageBreakdown,
+  summarizeSoakMemory,
+  type SeriesSummary,
+  type SoakReport,
+  type SoakSample,
+  type SoakSeries,
+  type SoakSummary,
+  type StageBreakdown,
+  type WorkerMemorySummary,
+} from './soak.ts';
 export { runLoadgen, type LoadgenOptions } from './run-loadgen.ts';

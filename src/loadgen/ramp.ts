@@ -2,6 +2,7 @@
  * The load ramp: offered rates rise step by step until the system stops keeping up. Pure functions:
  * the rate schedule and the per-step verdict.
  */
+import { leastSquaresSlope } from './slope.ts';
 
 export interface RampOptions {
   /** Offered load of the first step, faces/s. */
@@ -41,17 +42,13 @@ export interface DepthSample {
 
 /** Least-squares slope of waiting batches per second over the samples (0 with fewer than 2). */
 export function backlogSlopePerSecond(samples: readonly DepthSample[]): number {
-  const n = samples.length;
-  if (n < 2) return 0;
-  const mt = samples.reduce((s, x) => s + x.tMs, 0) / n;
-  const mw = samples.reduce((s, x) => s + x.waiting, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const x of samples) {
-    num += (x.tMs - mt) * (x.waiting - mw);
-    den += (x.tMs - mt) ** 2;
-  }
-  return den === 0 ? 0 : (num / den) * 1000;
+  return (
+    leastSquaresSlope(
+      samples,
+      (s) => s.tMs,
+      (s) => s.waiting,
+    ) * 1000
+  );
 }
 
 export interface StepObservation {

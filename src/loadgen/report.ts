@@ -123,12 +123,17 @@ export function loadgenPlotSpec(r: LoadgenReport): TopLevelSpec {
   };
 }
 
-/** Renders the plot as a standalone SVG (headless). */
-export async function renderLoadgenPlot(r: LoadgenReport): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(loadgenPlotSpec(r)).spec), { renderer: 'none' });
+/** Renders a Vega-Lite spec as a standalone SVG (headless: no browser, no canvas). */
+export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
     view.finalize();
   }
+}
+
+/** Renders the plot as a standalone SVG (headless). */
+export function renderLoadgenPlot(r: LoadgenReport): Promise<string> {
+  return renderVegaLiteSvg(loadgenPlotSpec(r));
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs';
 import type { RedisClient } from '../store/redis-connection.ts';
-import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
+import type { EmbedStageSeconds, PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 
 /**
@@ -19,6 +20,61 @@ export interface WorkerSnapshot {
   readonly cpuMs: number;
   /** Faces embedded (PipelineMetrics `bridgeface_faces_embedded_total`). */
   readonly facesEmbedded: number;
+  /** Cumulative seconds per job-handler stage (PipelineMetrics stage histograms' sums). */
+  readonly stageSeconds: EmbedStageSeconds;
+  /** The tfjs backend of the worker (null before one is set). */
+  readonly backend: string | null;
+  /** Live tensors, their data buffers and bytes (`tf.memory()`; 0 when no backend is set). */
+  readonly numTensors: number;
+  readonly numDataBuffers: number;
+  readonly tensorBytes: number;
+  /** `process.memoryUsage()`: resident set, V8 heap used, memory of C++ objects bound to JS. */
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  readonly externalBytes: number;
+  /**
+   * Size of the wasm backend's linear memory (null on other backends). WebAssembly memory only
+   * grows, so this is the backend heap's high-water mark, not what is in use now.
+   */
+  readonly wasmBytes: number | null;
+}
+
+/** The wasm backend's linear-memory size, when the active backend is wasm and exposes its heap. */
+export function wasmHeapBytes(): number | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend: unknown = tf.backend();
+  if (typeof backend !== 'object' || backend === null || !('wasm' in backend)) return null;
+  const wasmModule: unknown = backend.wasm;
+  if (typeof wasmModule !== 'object' || wasmModule === null || !('HEAPU8' in wasmModule)) return null;
+  const heap: unknown = wasmModule.HEAPU8;
+  return heap instanceof Uint8Array ? heap.byteLength : null;
+}
+
+/** Memory fields of a snapshot, taken in this process. */
+export function memorySelf(): Pick<
+  WorkerSnapshot,
+  | 'backend'
+  | 'numTensors'
+  | 'numDataBuffers'
+  | 'tensorBytes'
+  | 'rssBytes'
+  | 'heapUsedBytes'
+  | 'externalBytes'
+  | 'wasmBytes'
+> {
+  const backend = tf.getBackend() || null;
+  const tensors = backend ? tf.memory() : null;
+  const mem = process.memoryUsage();
+  return {
+    backend,
+    numTensors: tensors?.numTensors ?? 0,
+    numDataBuffers: tensors?.numDataBuffers ?? 0,
+    tensorBytes: tensors?.numBytes ?? 0,
+    rssBytes: mem.rss,
+    heapUsedBytes: mem.heapUsed,
+    externalBytes: mem.external,
+    wasmBytes: wasmHeapBytes(),
+  };
 }
 
 /**
@@ -46,6 +102,8 @@ export async function snapshotSelf(workerId: string, metrics: PipelineMetrics): 
     loopIdleMs: elu.idle,
     cpuMs: (cpu.user + cpu.system) / 1000,
     facesEmbedded: await facesEmbedded(metrics),
+    stageSeconds: await metrics.embedStageSeconds(),
+    ...memorySelf(),
   };
 }
 

@@ -59,6 +59,39 @@ export class PipelineMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  // Where an embed worker's time per face goes: one histogram per stage of the job handler (MatchStage),
+  // timed with performance.now(). Stage times are wall clock: with `embed.concurrency` > 1 the awaits of
+  // one job (Redis round trips, the batcher) overlap other jobs' work.
+  readonly embedDecodeSeconds = new Histogram({
+    name: 'bridgeface_embed_decode_seconds',
+    help: 'Decoding a queue batch payload (base64 pixels to crops), per queue batch',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
+    registers: [this.registry],
+  });
+  readonly embedModelSeconds = new Histogram({
+    name: 'bridgeface_embed_model_seconds',
+    help: 'Embedder forward pass per dynamic-batcher model call (no batching wait; may merge several queue batches)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly matchSeconds = new Histogram({
+    name: 'bridgeface_match_seconds',
+    help: 'Fusing track embeddings, watchlist search and open-set decisions, per queue batch',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [this.registry],
+  });
+  readonly eventWriteSeconds = new Histogram({
+    name: 'bridgeface_event_write_seconds',
+    help: 'Decision memory read/write, evidence encoding and event append, per queue batch',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [this.registry],
+  });
+  readonly embedJobSeconds = new Histogram({
+    name: 'bridgeface_embed_job_seconds',
+    help: 'Whole embed-worker job handler per queue batch (decode to last event), wall clock',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly events = new Counter({
     name: 'bridgeface_events_total',
     help: 'Identity events written',
@@ -71,4 +104,46 @@ export class PipelineMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8],
     registers: [this.registry],
   });
+
+  /** Cumulative seconds spent in each embed-worker stage since the process started (histogram sums). */
+  async embedStageSeconds(): Promise<EmbedStageSeconds> {
+    const [decode, embed, model, match, eventWrite, job] = await Promise.all(
+      [
+        this.embedDecodeSeconds,
+        this.embedBatchSeconds,
+        this.embedModelSeconds,
+        this.matchSeconds,
+        this.eventWriteSeconds,
+        this.embedJobSeconds,
+      ].map(histogramSum),
+    );
+    return {
+      decode: decode!,
+      embed: embed!,
+      model: model!,
+      match: match!,
+      eventWrite: eventWrite!,
+      job: job!,
+    };
+  }
+}
+
+/**
+ * Cumulative seconds per embed-worker stage. `model` is the forward pass alone; `embed` is what the
+ * jobs waited for their embeddings (batching wait + queueing behind other model calls + the pass);
+ * `job` is the whole handler. All are wall clock, summed over jobs (or model calls for `model`).
+ */
+export interface EmbedStageSeconds {
+  readonly decode: number;
+  readonly embed: number;
+  readonly model: number;
+  readonly match: number;
+  readonly eventWrite: number;
+  readonly job: number;
+}
+
+/** Sum of all observations of a histogram (over every label set). */
+export async function histogramSum(h: Histogram): Promise<number> {
+  const { values } = await h.get();
+  return values.filter((v) => v.metricName?.endsWith('_sum')).reduce((s, v) => s + v.value, 0);
 }

@@ -122,6 +122,7 @@ export function createMatchStage(config: BridgefaceConfig, deps: MatchDeps): Mat
   const batcher = new DynamicBatcher(deps.embedder, {
     maxBatch: config.embed.maxBatch,
     maxWaitMs: config.embed.maxWaitMs,
+    onModelCall: (_faces, seconds) => deps.metrics.embedModelSeconds.observe(seconds),
   });
   return new MatchStage(batcher, deps.gallery, deps.decisions, deps.sink, deps.metrics, {
     model: deps.embedder.name,

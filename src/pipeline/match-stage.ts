@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { DynamicBatcher } from '../embed/dynamic-batcher.ts';
 import type { IdentityEvent } from '../events/identity-event.ts';
 import { encodeImage } from '../image/decode.ts';
@@ -37,11 +38,17 @@ export class MatchStage {
   ) {}
 
   async process(batch: FaceBatch): Promise<IdentityEvent[]> {
+    // Stage timers (performance.now(), seconds into the PipelineMetrics histograms): decode → embed →
+    // match (fuse + search + decide) → event write (decision memory, evidence, append).
+    const metrics = this.metrics;
+    const tStart = performance.now();
     const images = decodeFaceBatch(batch);
-    const end = this.metrics.embedBatchSeconds.startTimer();
+    const tDecoded = performance.now();
+    metrics.embedDecodeSeconds.observe((tDecoded - tStart) / 1000);
     const embeddings = await this.batcher.embed(images);
-    end();
-    this.metrics.facesEmbedded.inc(images.length);
+    const tEmbedded = performance.now();
+    metrics.embedBatchSeconds.observe((tEmbedded - tDecoded) / 1000);
+    metrics.facesEmbedded.inc(images.length);
 
     const tracks = new Map<string, { metas: FaceCropMeta[]; embs: Float32Array[]; images: RgbImage[] }>();
     batch.crops.forEach((meta, i) => {
@@ -60,16 +67,24 @@ export class MatchStage {
     );
     const { gallery, names } = await this.gallery.current();
     const candidates = await gallery.search(fused, this.options.topK);
+    let matchMs = performance.now() - tEmbedded;
+    let writeMs = 0;
 
     const events: IdentityEvent[] = [];
     for (const [i, [trackId, t]] of entries.entries()) {
+      const tDecide = performance.now();
       const bestIdx = t.metas.reduce((b, m, j) => (m.quality > t.metas[b]!.quality ? j : b), 0);
       const best = t.metas[bestIdx]!;
       const facePx = Math.max(...t.metas.map((m) => m.facePx));
       const quality = Math.max(...t.metas.map((m) => m.quality));
       const result = decide(this.options.policy, { candidates: candidates[i]!, facePx, quality });
+      const tWrite = performance.now();
+      matchMs += tWrite - tDecide;
       const kind = await this.eventKind(trackId, result);
-      if (kind === null) continue;
+      if (kind === null) {
+        writeMs += performance.now() - tWrite;
+        continue;
+      }
       const withEvidence = result.decision === 'match' || this.options.evidenceFor === 'all';
       const eventId = randomUUID();
       const event: IdentityEvent = {
@@ -95,11 +110,15 @@ export class MatchStage {
         score: result.score,
         identityId: result.identityId,
       });
-      this.metrics.events.inc({ decision: result.decision, kind });
+      writeMs += performance.now() - tWrite;
+      metrics.events.inc({ decision: result.decision, kind });
       const newest = Math.max(...t.metas.map((m) => m.frameTimeMs));
-      this.metrics.eventLatencySeconds.observe((Date.now() - newest) / 1000);
+      metrics.eventLatencySeconds.observe((Date.now() - newest) / 1000);
       events.push(event);
     }
+    metrics.matchSeconds.observe(matchMs / 1000);
+    metrics.eventWriteSeconds.observe(writeMs / 1000);
+    metrics.embedJobSeconds.observe((performance.now() - tStart) / 1000);
     return events;
   }
 

@@ -70,3 +70,18 @@ test('a lone request is served after maxWaitMs; model errors reach every caller 
     assert.rejects(failing.embed([chip(2)]), /boom/),
   ]);
 });
+
+test('onModelCall reports each model call: its faces and forward-pass seconds', async () => {
+  const seen: [number, number][] = [];
+  const b = new DynamicBatcher(fakeEmbedder([]), {
+    maxBatch: 4,
+    maxWaitMs: 10_000,
+    onModelCall: (faces, seconds) => seen.push([faces, seconds]),
+  });
+  await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((v) => b.embed([chip(v)])));
+  assert.deepEqual(
+    seen.map(([f]) => f),
+    [4, 4],
+  );
+  assert.ok(seen.every(([, s]) => s >= 0 && s < 5));
+});

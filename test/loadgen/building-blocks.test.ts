@@ -6,6 +6,7 @@ import { randomUnitVector } from '../../src/loadgen/synthetic-watchlist.ts';
 import { utilisationBetween, type WorkerSnapshot } from '../../src/loadgen/worker-stats.ts';
 import { decodeFaceBatch } from '../../src/queue/face-batch.ts';
 import { createRng } from '../../src/util/random.ts';
+import { workerSnapshot } from '../helpers/worker-snapshot.ts';
 
 const pool: PoolCrop[] = Array.from({ length: 5 }, (_, i) => ({
   image: { width: 4, height: 4, data: new Uint8Array(48).fill(i * 10) },
@@ -43,7 +44,7 @@ test('synthetic identities are unit vectors', () => {
 });
 
 test('utilisation is busy time over wall time between two snapshots', () => {
-  const a: WorkerSnapshot = {
+  const a: WorkerSnapshot = workerSnapshot({
     workerId: 'w1',
     pid: 1,
     atMs: 10_000,
@@ -51,7 +52,7 @@ test('utilisation is busy time over wall time between two snapshots', () => {
     loopIdleMs: 4000,
     cpuMs: 900,
     facesEmbedded: 100,
-  };
+  });
   const b: WorkerSnapshot = {
     ...a,
     atMs: 12_000,

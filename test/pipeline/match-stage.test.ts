@@ -36,7 +36,11 @@ const meta = (trackId: string, facePx = 20, quality = 0.5) => ({
   frameTimeMs: Date.now(),
 });
 
-function stage(events: { e: IdentityEvent; evidence?: Buffer }[], evidenceFor: 'match' | 'all' = 'match') {
+function stage(
+  events: { e: IdentityEvent; evidence?: Buffer }[],
+  evidenceFor: 'match' | 'all' = 'match',
+  metrics = new PipelineMetrics(),
+) {
   const gallery = new StaticGallerySource(
     [
       { identityId: 'jane', embeddings: [Float32Array.from([1, 0, 0])] },
@@ -53,7 +57,7 @@ function stage(events: { e: IdentityEvent; evidence?: Buffer }[], evidenceFor: '
     gallery,
     new LocalDecisionMemory(),
     { append: async (e, evidence) => void events.push({ e, evidence }) },
-    new PipelineMetrics(),
+    metrics,
     {
       model: 'fake',
       topK: 3,
@@ -112,4 +116,30 @@ test('a resubmitted track emits an update only when a match appears or firms up'
     events.map(({ e }) => `${e.kind}:${e.decision}`),
     ['decision:unknown', 'update:match'],
   );
+});
+
+test('every handler stage is timed once per batch (decode, embed, match, event write, whole job)', async () => {
+  const metrics = new PipelineMetrics();
+  const s = stage([], 'match', metrics);
+  for (const id of ['a', 'b'])
+    await s.process(
+      encodeFaceBatch({ batchId: id, camera: 'cam', enqueuedAtMs: Date.now() }, 4, [
+        { meta: meta(`t-${id}`), image: chip(1) },
+        { meta: meta(`t-${id}`), image: chip(1) },
+      ]),
+    );
+  for (const h of [
+    metrics.embedDecodeSeconds,
+    metrics.embedBatchSeconds,
+    metrics.matchSeconds,
+    metrics.eventWriteSeconds,
+    metrics.embedJobSeconds,
+  ]) {
+    const { name, values } = await h.get();
+    assert.equal(values.find((v) => v.metricName?.endsWith('_count'))?.value, 2, name);
+  }
+  const stages = await metrics.embedStageSeconds();
+  assert.ok(Object.values(stages).every((v) => Number.isFinite(v) && v >= 0));
+  assert.ok(stages.job >= stages.decode + stages.embed + stages.match + stages.eventWrite - 1e-6);
+  assert.equal(stages.model, 0, 'the model is timed by the batcher (wired in createMatchStage)');
 });
