@@ -11,6 +11,17 @@ export function positiveInt(what: string): (value: string) => number {
   };
 }
 
+/** Commander parser for a number in [min, max]; the message names the option and the range. */
+export function numberIn(what: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${what} must be a number in [${min}, ${max}]`);
+    }
+    return n;
+  };
+}
+
 /** The config file when given, else every default (Redis and prefix still come from the environment). */
 export function configOrDefaults(path: string | undefined): Promise<Readonly<BridgefaceConfig>> {
   return path ? loadConfig(path) : Promise.resolve(parseConfig({}));

@@ -212,7 +212,9 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
         'student optimizer': `Adam, peak lr ${so.learningRate ?? 2e-3}, warm-up then cosine decay to 1%`,
         'loss weights (mimic, identity)': `${so.mimicWeight ?? 1}, ${so.identityWeight ?? 0.1}`,
         'CosFace (s, m)': `${so.scale ?? 30}, ${so.margin ?? 0.35}`,
-        'LR sizes': `${so.lowRes?.minSize ?? 8}–${so.lowRes?.maxSize ?? 32} px`,
+        'LR sizes': `${so.lowRes?.minSize ?? 8}–${so.lowRes?.maxSize ?? 32} px, ${
+          so.lowRes?.peakSize === undefined ? 'uniform' : `triangular, peak ${so.lowRes.peakSize} px`
+        }`,
         'adapter epochs x batch': adapterDir
           ? `${options.adapter?.epochs ?? 20} x ${options.adapter?.batchSize ?? 256}`
           : 'not trained',

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { positiveInt } from '../options.ts';
+import { numberIn, positiveInt } from '../options.ts';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadFolderDataset } from '../../datasets/folder-dataset.ts';
@@ -20,6 +20,10 @@ interface TrainOptions {
   readonly epochs?: number;
   readonly adapterEpochs?: number;
   readonly batch?: number;
+  readonly identityWeight?: number;
+  readonly lrPeak?: number;
+  readonly inputSize?: number;
+  readonly validationFraction?: number;
   readonly ablation: Ablation;
   readonly resume?: boolean;
   readonly maxIdentities?: number;
@@ -53,6 +57,7 @@ async function trainAction(o: TrainOptions): Promise<void> {
     outDir,
     ablation: o.ablation,
     seed: o.seed,
+    validationFraction: o.validationFraction,
     resume: o.resume ?? false,
     checkpointEveryMinutes: o.checkpointMinutes,
     progress: true,
@@ -61,7 +66,13 @@ async function trainAction(o: TrainOptions): Promise<void> {
         ? `LFW deep-funnelled, peopleDevTrain only (${prepared.identities} identities, ${prepared.samples.length} faces aligned by the teacher's dlib-style 150x150 chip; ${prepared.unaligned} images without a detectable face left out). DevTest identities never seen.`
         : `Folder dataset ${dataset.root}: ${prepared.identities} identities, ${prepared.samples.length} faces.`,
     adapter: o.adapterEpochs ? { epochs: o.adapterEpochs } : undefined,
-    student: { ...(o.epochs ? { epochs: o.epochs } : {}), ...(o.batch ? { batchSize: o.batch } : {}) },
+    student: {
+      ...(o.epochs ? { epochs: o.epochs } : {}),
+      ...(o.batch ? { batchSize: o.batch } : {}),
+      ...(o.identityWeight !== undefined ? { identityWeight: o.identityWeight } : {}),
+      ...(o.lrPeak !== undefined ? { lowRes: { minSize: 8, maxSize: 32, peakSize: o.lrPeak } } : {}),
+      ...(o.inputSize ? { network: { inputSize: o.inputSize } } : {}),
+    },
   });
   console.log(JSON.stringify({ ...result, prepSeconds }, null, 2));
   if (o.install) {
@@ -92,6 +103,26 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'student epochs (default 30)', positiveInt('--epochs'))
     .option('--adapter-epochs <n>', 'adapter epochs (default 20)', positiveInt('--adapter-epochs'))
     .option('--batch <n>', 'student batch size (default 64)', positiveInt('--batch'))
+    .option(
+      '--identity-weight <w>',
+      'weight of the LR identity (CosFace) term (default 0.1)',
+      numberIn('--identity-weight', 0, 10),
+    )
+    .option(
+      '--lr-peak <px>',
+      'most frequent synthetic LR size (triangular on 8-32 px; default uniform)',
+      numberIn('--lr-peak', 8, 32),
+    )
+    .option(
+      '--input-size <px>',
+      'student input side, a multiple of 8 (default 32)',
+      positiveInt('--input-size'),
+    )
+    .option(
+      '--validation-fraction <f>',
+      'share of identities held out for validation (default 0.1)',
+      numberIn('--validation-fraction', 0.01, 0.5),
+    )
     .addOption(
       new Option('--ablation <name>', 'switch off a part of the method')
         .choices([...ABLATIONS])
