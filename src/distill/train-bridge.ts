@@ -102,6 +102,8 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
 
   // Step 1 (skipped for the raw-teacher ablation): adapter → distillation targets.
   let targets = normalizeRows(train.map((s) => s.teacher));
+  // The validation faces' HR gallery embeddings, in the space the student mimics (HR-LR validation).
+  let validationTargets = normalizeRows(validation.map((s) => s.teacher));
   let adapterDir: string | null = null;
   if (ablation !== 'raw-teacher-targets') {
     const a = await trainAdapter(train, validation, { seed, ...common, ...options.adapter });
@@ -110,6 +112,7 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
     adapterDir = join(options.outDir, 'adapter');
     await saveAdapter(a.adapter, adapterDir);
     targets = await adaptEmbeddings(a.adapter, targets);
+    validationTargets = await adaptEmbeddings(a.adapter, validationTargets);
     a.adapter.dispose();
   }
 
@@ -123,7 +126,7 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
   };
   const s = await trainStudent(
     train.map((x, i) => ({ identity: x.identity, chip: x.chip, target: targets[i] })),
-    validation.map((x) => ({ identity: x.identity, chip: x.chip, target: x.teacher })),
+    validation.map((x, i) => ({ identity: x.identity, chip: x.chip, target: validationTargets[i] })),
     studentOptions,
   );
   history.epochs.push(...s.records);

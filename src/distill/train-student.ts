@@ -15,7 +15,12 @@ import type { EpochRecord } from './history.ts';
 import { cosFaceLoss, cosineDistanceLoss, imprintWeights, l2Normalize } from './losses.ts';
 import { buildLowResBatch, type LowResRange } from './lr-batch.ts';
 import { runTrainingLoop } from './trainer.ts';
-import { lowResValidationChips, validationPairs, verificationAccuracy } from './validation.ts';
+import {
+  crossVerificationAccuracy,
+  lowResValidationChips,
+  validationPairs,
+  verificationAccuracy,
+} from './validation.ts';
 
 /**
  * Step 2, resolution-adapted distillation: the LR student learns from synthetic LR versions of the
@@ -59,7 +64,11 @@ export interface StudentTrainOptions {
   readonly lowRes?: Partial<LowResRange>;
   /** Augmentations of the LR synthesis (defaults of lr-synthesis.ts). */
   readonly lowResOptions?: LowResOptions;
-  /** LR sizes validated after each epoch (LR-LR verification). @defaultValue [12, 16] */
+  /**
+   * LR sizes validated after each epoch: LR-LR verification (`lrN`) and, against the validation
+   * samples' targets as the HR gallery, HR-LR verification (`hrlrN`, how the pipeline matches).
+   * @defaultValue [12, 16]
+   */
   readonly validationSizes?: readonly number[];
   readonly seed?: number | string;
   readonly network?: Partial<StudentConfig>;
@@ -158,6 +167,7 @@ export async function trainStudent(
     1000,
     `${o.seed}:student-validation`,
   );
+  const valGallery = normalizeRows(validation.map((s) => s.target));
   const valInputs = o.validationSizes.map((r) => ({
     r,
     pixels: packImages(
@@ -246,7 +256,9 @@ export async function trainStudent(
           const metrics: Record<string, number> = {};
           if (pairs.length === 0) return metrics;
           for (const { r, pixels } of valInputs) {
-            metrics[`lr${r}`] = verificationAccuracy(await embedPacked(student, pixels, size), pairs);
+            const probes = await embedPacked(student, pixels, size);
+            metrics[`lr${r}`] = verificationAccuracy(probes, pairs);
+            if (useMimic) metrics[`hrlr${r}`] = crossVerificationAccuracy(valGallery, probes, pairs);
           }
           lastValidation = metrics;
           return metrics;

@@ -70,6 +70,23 @@ export function verificationAccuracy(
   return crossValidatedAccuracy(scores, labels, folds).mean;
 }
 
+/**
+ * Cross-resolution verification: pair (a, b) is scored as `gallery[a] · probes[b]`, the HR watchlist
+ * (teacher + adapter) against the student's LR embedding, which is how the pipeline matches. Both
+ * sides unit-norm; NaN when too few pairs.
+ */
+export function crossVerificationAccuracy(
+  gallery: readonly Float32Array[],
+  probes: readonly Float32Array[],
+  pairs: readonly IndexPair[],
+): number {
+  if (pairs.length < 4) return NaN;
+  const scores = pairs.map((p) => dot(gallery[p.a], probes[p.b]));
+  const labels = pairs.map((p) => p.same);
+  const folds = stratifiedFolds(labels, Math.min(10, Math.floor(pairs.length / 2)), 'validation-folds');
+  return crossValidatedAccuracy(scores, labels, folds).mean;
+}
+
 /** The deterministic r x r LR version of every chip (plain area downsampling, as in evaluation). */
 export function lowResValidationChips(chips: readonly RgbImage[], r: number): RgbImage[] {
   return chips.map((c) => downsample(c, r));
