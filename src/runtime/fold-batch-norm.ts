@@ -54,11 +54,14 @@ function layerFromConfig(className: string, config: tf.serialization.ConfigDict)
   return fromConfig(cls, config) as unknown as Layer;
 }
 
-/** The model's layers in order, after checking that each one consumes exactly the previous one. */
-function chainLayers(model: tf.LayersModel): Layer[] {
+/**
+ * The model's layers in order (without the InputLayer), after checking that each one consumes exactly
+ * the previous one; `who` names the caller in errors.
+ */
+export function chainLayers(model: tf.LayersModel, who = 'foldBatchNorm'): Layer[] {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new Error(
-      `foldBatchNorm: expected one input and one output, got ${model.inputs.length}/${model.outputs.length}`,
+      `${who}: expected one input and one output, got ${model.inputs.length}/${model.outputs.length}`,
     );
   }
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
@@ -66,7 +69,7 @@ function chainLayers(model: tf.LayersModel): Layer[] {
     const inbound = layers[i].inboundNodes.flatMap((n) => n.inboundLayers);
     if (layers[i].inboundNodes.length !== 1 || inbound.length !== 1 || inbound[0] !== layers[i - 1]) {
       throw new Error(
-        `foldBatchNorm: ${layers[i].name} does not simply follow ${layers[i - 1].name}; only chains are supported`,
+        `${who}: ${layers[i].name} does not simply follow ${layers[i - 1].name}; only chains are supported`,
       );
     }
   }
