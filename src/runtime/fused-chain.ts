@@ -5,9 +5,10 @@ import { chainLayers } from './fold-batch-norm.ts';
  * Inference for chain-shaped conv nets (the LR student after runtime/fold-batch-norm.ts) as a plain
  * sequence of fused tfjs ops instead of a tf.layers graph: each convolution runs as one
  * `tf.fused.conv2d` / `tf.fused.depthwiseConv2d` kernel with its bias and PReLU/ReLU applied inside the
- * kernel, and the final dense layer as one `tf.fused.matMul`. On the wasm backend that halves the
- * student's inference time (measured 2x faster, docs/BENCHMARKS.md): the layers graph pays per-layer
- * bookkeeping and a separate full pass over every activation tensor for each bias and PReLU.
+ * kernel, and the final dense layer as one `tf.fused.matMul`. On the wasm backend the forward pass
+ * alone runs ~2x faster than the layers graph at batch 256 (the graph pays per-layer bookkeeping and a
+ * separate pass over every activation tensor for each bias and PReLU); a whole StudentEmbedder.embed()
+ * call, which also resizes, packs and normalises, gains 1.0-1.3x (docs/BENCHMARKS.md).
  *
  * Supported layers: InputLayer, Rescaling, Conv2D, DepthwiseConv2D (channels last, linear or ReLU
  * activation, optionally followed by a PReLU or ReLU layer), Flatten, Dense. Anything else (notably an
