@@ -1,5 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { maskUrlPassword } from '../util/mask-url-password.ts';
 import { ApiError } from './api-error.ts';
 
 const NETWORK_SCHEMES = new Set(['rtsp:', 'rtsps:', 'http:', 'https:']);
@@ -69,12 +70,5 @@ function inside(root: string, path: string): boolean {
 /** The URL with any password replaced, for API responses (credentials stay in Redis). */
 export function maskCameraUrl(url: string): string {
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) || url.startsWith('file:')) return url;
-  try {
-    const u = new URL(url);
-    if (u.password === '') return url;
-    u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
+  return maskUrlPassword(url);
 }

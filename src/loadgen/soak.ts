@@ -8,21 +8,24 @@ import type { WorkerSnapshot } from './worker-stats.ts';
  * tensor / RSS memory flat after warm-up?), where per-face time goes, the plot and the table.
  */
 
+/** The memory fields of a worker snapshot (see WorkerSnapshot for what each one measures). */
+type WorkerMemory = Pick<
+  WorkerSnapshot,
+  | 'numTensors'
+  | 'numDataBuffers'
+  | 'tensorBytes'
+  | 'rssBytes'
+  | 'heapUsedBytes'
+  | 'externalBytes'
+  | 'wasmBytes'
+  | 'facesEmbedded'
+>;
+
 /** One worker's memory at one moment of the soak (field names as the issue names them). */
-export interface SoakSample {
+export interface SoakSample extends WorkerMemory {
   /** ms since the soak phase started (the snapshot's own clock). */
   readonly tMs: number;
   readonly worker: string;
-  readonly numTensors: number;
-  readonly numDataBuffers: number;
-  readonly tensorBytes: number;
-  readonly rssBytes: number;
-  readonly heapUsedBytes: number;
-  readonly externalBytes: number;
-  /** wasm linear memory (a high-water mark: it only grows); null on other backends. */
-  readonly wasmBytes: number | null;
-  /** Cumulative since the worker started. */
-  readonly facesEmbedded: number;
 }
 
 export function soakSample(s: WorkerSnapshot, phaseStartMs: number): SoakSample {

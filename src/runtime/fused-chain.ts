@@ -120,24 +120,6 @@ function fusedStep(
   const strides = config.strides ?? [1, 1];
   const pad = config.padding ?? 'valid';
   const dilations = config.dilationRate ?? 1;
-  if (cls === 'Conv2D') {
-    return (x) =>
-      tf.fused.conv2d({
-        x: x as tf.Tensor4D,
-        filter: kernel as tf.Tensor4D,
-        strides,
-        pad,
-        dilations,
-        ...act,
-      });
-  }
-  return (x) =>
-    tf.fused.depthwiseConv2d({
-      x: x as tf.Tensor4D,
-      filter: kernel as tf.Tensor4D,
-      strides,
-      pad,
-      dilations,
-      ...act,
-    });
+  const conv = cls === 'Conv2D' ? tf.fused.conv2d : tf.fused.depthwiseConv2d;
+  return (x) => conv({ x: x as tf.Tensor4D, filter: kernel as tf.Tensor4D, strides, pad, dilations, ...act });
 }

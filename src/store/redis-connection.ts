@@ -1,6 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import type { RedisConfig } from '../config/schema.ts';
-import { parseRedisNodeUrl, redactRedisUrl } from './redis-url.ts';
+import { maskUrlPassword } from '../util/mask-url-password.ts';
+import { parseRedisNodeUrl } from './redis-url.ts';
 
 /**
  * A connection to standalone Redis or to a Redis Cluster. Both expose the same commands; everything
@@ -55,6 +56,6 @@ export function duplicateClient(
 /** What the client connects to, for logs (passwords replaced). */
 export function describeRedis(config: RedisConfig): string {
   return config.cluster
-    ? `cluster ${config.cluster.nodes.map(redactRedisUrl).join(',')}`
-    : redactRedisUrl(config.url);
+    ? `cluster ${config.cluster.nodes.map(maskUrlPassword).join(',')}`
+    : maskUrlPassword(config.url);
 }

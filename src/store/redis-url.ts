@@ -54,15 +54,3 @@ export function parseRedisNodeUrl(url: string): RedisNodeAddress {
     tls: u.protocol === 'rediss:',
   };
 }
-
-/** The URL with any password replaced, for logs and reports. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password === '') return url;
-    u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
