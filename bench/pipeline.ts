@@ -17,12 +17,11 @@ import { Command } from 'commander';
 import { Queue } from 'bullmq';
 import { configSchema, type BridgefaceConfig } from '../src/config/schema.ts';
 import { ensureDemoAssets } from '../src/demo/demo-assets.ts';
-import { createGalleryEmbedder } from '../src/embed/gallery-embedder.ts';
+import { createEnroller } from '../src/embed/enroller.ts';
 import { EventLog } from '../src/events/event-log.ts';
 import { decodeImage } from '../src/image/decode.ts';
 import type { PipelineMetrics } from '../src/metrics/pipeline-metrics.ts';
 import { studentModelDir } from '../src/models/model-paths.ts';
-import { createEmbedder } from '../src/models/registry.ts';
 import { connectRedis, startCameraRole, startEmbedRole } from '../src/pipeline/distributed.ts';
 import { EMBED_QUEUE } from '../src/queue/embed-queue.ts';
 import { RedisKeys } from '../src/store/redis-keys.ts';
@@ -81,16 +80,16 @@ async function runClip(
   const redis = connectRedis(config);
   try {
     if (enrol) {
-      const teacher = await createEmbedder('teacher');
-      const probeName = model === 'teacher' ? 'teacher' : 'student';
-      const gallery = await createGalleryEmbedder(teacher, model);
+      const enroller = await createEnroller(model);
       const store = new WatchlistStore(redis, keys);
-      for (const w of enrol) {
-        const e = await gallery.embedPhoto(await decodeImage(w.photo, w.photoPath), w.photoPath);
-        await store.enrol({ name: w.name, model: probeName, embeddings: [e] });
+      try {
+        for (const w of enrol) {
+          const e = await enroller.enrolPhoto(await decodeImage(w.photo, w.photoPath), w.photoPath);
+          await store.enrol({ name: w.name, model: enroller.model, embeddings: [e] });
+        }
+      } finally {
+        enroller.dispose();
       }
-      gallery.dispose();
-      teacher.dispose();
     }
     const embedRole = await startEmbedRole(config, redis);
     const started = performance.now();

@@ -1,13 +1,8 @@
-import type { RgbImage } from '../image/rgb-image.ts';
+import type { Enroller } from '../embed/enroller.ts';
 import { ApiError } from './api-error.ts';
 
-/** What enrolment needs from the models: the gallery embedder and the name of its embedding space. */
-export interface PhotoEnroller {
-  /** Embedding space of the watchlist (the probe model's name). */
-  readonly model: string;
-  /** Throws EnrolmentError (no_face / several_faces) naming the photo. */
-  embedPhoto(image: RgbImage, photo: string): Promise<Float32Array>;
-}
+/** What enrolment needs from the models: the one enrolment path (src/embed/enroller.ts). */
+export type PhotoEnroller = Pick<Enroller, 'model' | 'enrolPhoto'>;
 
 export type ModelState =
   | { readonly status: 'loading' }

@@ -60,7 +60,7 @@ export async function readUpload(request: FastifyRequest, allowedFields: readonl
   return { fields, photos };
 }
 
-/** An accepted photo: its embedding and a re-encoded JPEG (metadata such as GPS stripped). */
+/** An accepted photo: its enrolment vector and a re-encoded JPEG (metadata such as GPS stripped). */
 export interface EmbeddedPhoto {
   readonly embedding: Float32Array;
   readonly jpeg: Buffer;
@@ -107,7 +107,7 @@ async function embedOne(
     throw new TooLargeError(`${meta.width}x${meta.height} is over ${maxPixels} pixels`);
   }
   const image = await decodeImage(p.bytes, p.name);
-  const embedding = await enroller.embedPhoto(image, p.name);
+  const embedding = await enroller.enrolPhoto(image, p.name);
   return { embedding, jpeg: await encodeImage(image, 'jpeg', 90) };
 }
 

@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ModelHolder } from '../../src/api/model-holder.ts';
-import { createPhotoEnroller } from '../../src/api/photo-enroller.ts';
+import { createEnroller, type Enroller } from '../../src/embed/enroller.ts';
 import { buildApi, type Api } from '../../src/api/server.ts';
 import { DEFAULT_API_SETTINGS, parseTokens, type ApiSettings } from '../../src/api/settings.ts';
 import { configSchema } from '../../src/config/schema.ts';
@@ -43,7 +43,7 @@ let assets: DemoAssets;
 let app: Api;
 let base: string;
 let browser: Browser;
-let enroller: Awaited<ReturnType<typeof createPhotoEnroller>>;
+let enroller: Enroller;
 const roles: RoleHandle[] = [];
 
 before(async () => {
@@ -56,7 +56,7 @@ before(async () => {
   ({ redis, keys, cleanup } = await testRedis());
   dir = await mkdtemp(join(tmpdir(), 'bf-console-'));
   assets = await ensureDemoAssets(dir, { frames: 70 });
-  enroller = await createPhotoEnroller('student');
+  enroller = await createEnroller('student');
   const settings: ApiSettings = {
     ...DEFAULT_API_SETTINGS,
     tokens: parseTokens(`admin:alice:${ADMIN}`),

@@ -25,7 +25,7 @@ before(async () => {
   gallery = await createGalleryEmbedder(teacher, 'teacher');
   const enroller: PhotoEnroller = {
     model: 'teacher',
-    embedPhoto: (img, name) => gallery.embedPhoto(img, name),
+    enrolPhoto: (img, name) => gallery.embedPhoto(img, name),
   };
   f = await apiFixture({ enroller });
   group = await readFile(SAMPLE);

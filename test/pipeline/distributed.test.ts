@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { configSchema } from '../../src/config/schema.ts';
 import { ensureDemoAssets, type DemoAssets } from '../../src/demo/demo-assets.ts';
-import { createGalleryEmbedder } from '../../src/embed/gallery-embedder.ts';
+import { createEnroller } from '../../src/embed/enroller.ts';
 import { EventLog } from '../../src/events/event-log.ts';
 import type { IdentityEvent } from '../../src/events/identity-event.ts';
 import { decodeImage } from '../../src/image/decode.ts';
@@ -98,19 +98,21 @@ async function runClip(probeName: string): Promise<IdentityEvent[]> {
 
 test('HR watchlist photos (teacher + adapter) against the clip: events for the tracks, no wrong name', async () => {
   // Enrol the demo watchlist as an operator would: HR photos in the probe model's gallery space.
-  const teacher = await createEmbedder('teacher');
-  const probe = await createEmbedder(model);
-  const probeName = probe.name;
-  probe.dispose();
-  const gallery = await createGalleryEmbedder(teacher, model);
+  const enroller = await createEnroller(model);
+  const probeName = enroller.model;
   const store = new WatchlistStore(redis, keys);
   const enrolled = new Map<string, string>();
-  for (const w of assets.watchlist) {
-    const embedding = await gallery.embedPhoto(await decodeImage(w.photo, w.photoPath), w.photoPath);
-    enrolled.set((await store.enrol({ name: w.name, model: probeName, embeddings: [embedding] })).id, w.name);
+  try {
+    for (const w of assets.watchlist) {
+      const embedding = await enroller.enrolPhoto(await decodeImage(w.photo, w.photoPath), w.photoPath);
+      enrolled.set(
+        (await store.enrol({ name: w.name, model: probeName, embeddings: [embedding] })).id,
+        w.name,
+      );
+    }
+  } finally {
+    enroller.dispose();
   }
-  gallery.dispose();
-  teacher.dispose();
   try {
     const events = await runClip(probeName);
     // The shipped models do not separate these 14-40 px demo faces from HR photos reliably (measured:

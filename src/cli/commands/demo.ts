@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { configSchema } from '../../config/schema.ts';
 import { ensureDemoAssets } from '../../demo/demo-assets.ts';
 import { assignTracks, formatResults, scoreAgainstTruth } from '../../demo/demo-report.ts';
-import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
+import { createEnroller } from '../../embed/enroller.ts';
 import { decodeImage } from '../../image/decode.ts';
 import { REPO_ROOT, studentModelDir } from '../../models/model-paths.ts';
 import { createEmbedder } from '../../models/registry.ts';
@@ -39,17 +39,18 @@ async function demoAction(o: DemoOptions): Promise<void> {
   console.log('preparing the demo clip and watchlist (generated once, cached in .cache/demo)…');
   const assets = await ensureDemoAssets();
   const probe = await createEmbedder(model);
-  const teacher = await createEmbedder('teacher');
-  const gallery = await createGalleryEmbedder(teacher, model);
+  const enroller = await createEnroller(model);
   const entries = [];
   const names = new Map<string, string>();
-  for (const w of assets.watchlist) {
-    const embedding = await gallery.embedPhoto(await decodeImage(w.photo, w.photoPath), w.photoPath);
-    entries.push({ identityId: w.identityKey, embeddings: [embedding] });
-    names.set(w.identityKey, w.name);
+  try {
+    for (const w of assets.watchlist) {
+      const embedding = await enroller.enrolPhoto(await decodeImage(w.photo, w.photoPath), w.photoPath);
+      entries.push({ identityId: w.identityKey, embeddings: [embedding] });
+      names.set(w.identityKey, w.name);
+    }
+  } finally {
+    enroller.dispose();
   }
-  gallery.dispose();
-  teacher.dispose();
   console.log(
     `watchlist: ${assets.watchlist.map((w) => w.name).join(', ')} (enrolled with teacher${model === 'teacher' ? '' : ' + adapter'})`,
   );
@@ -69,7 +70,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
   process.once('SIGINT', () => abort.abort());
   const summary = await runEmbedded(config, {
     embedder: probe,
-    gallery: new StaticGallerySource(entries, names, gallery.dim),
+    gallery: new StaticGallerySource(entries, names, probe.dim),
     sink: new FanoutEventSink([new ConsoleAlertSink(), new JsonlEventSink(alertsPath)]),
     signal: abort.signal,
   });

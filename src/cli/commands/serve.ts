@@ -3,7 +3,7 @@ import { configOrDefaults } from '../options.ts';
 import { applyRetention } from '../../api/retention.ts';
 import { CameraStore } from '../../store/camera-store.ts';
 import { ModelHolder } from '../../api/model-holder.ts';
-import { createPhotoEnroller } from '../../api/photo-enroller.ts';
+import { createEnroller } from '../../embed/enroller.ts';
 import { buildApi } from '../../api/server.ts';
 import { resolveApiSettings } from '../../api/settings.ts';
 import { PipelineMetrics } from '../../metrics/pipeline-metrics.ts';
@@ -37,7 +37,7 @@ export function register(program: Command): void {
         connectTimeout: 5000,
       });
       const keys = new RedisKeys(config.redis.prefix);
-      const enroller = createPhotoEnroller(o.model ?? config.embed.model);
+      const enroller = createEnroller(o.model ?? config.embed.model);
       enroller.catch((err: unknown) =>
         log.error({ err }, 'face models failed to load; enrolment is unavailable'),
       );

@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { configOrDefaults } from '../options.ts';
 import { basename } from 'node:path';
 import type { BridgefaceConfig } from '../../config/schema.ts';
-import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
+import { createEnroller } from '../../embed/enroller.ts';
 import { decodeImageFile } from '../../image/decode.ts';
-import { createEmbedder } from '../../models/registry.ts';
 import { createRedisClient } from '../../store/redis-connection.ts';
 import { RedisKeys } from '../../store/redis-keys.ts';
 import { WatchlistStore } from '../../store/watchlist-store.ts';
@@ -37,21 +36,17 @@ export function register(program: Command): void {
     .action(async (photos: string[], o: StoreOptions & { name: string }) => {
       await withStore(o, async (store, config) => {
         // The watchlist lives in the probe model's space: the student's (teacher + adapter) by default.
-        const probe = await createEmbedder(config.embed.model);
-        const probeName = probe.name;
-        probe.dispose();
-        const teacher = await createEmbedder('teacher');
-        const gallery = await createGalleryEmbedder(teacher, config.embed.model);
+        const enroller = await createEnroller(config.embed.model);
         try {
           const embeddings: Float32Array[] = [];
           const jpegs: Buffer[] = [];
           for (const photo of photos) {
-            embeddings.push(await gallery.embedPhoto(await decodeImageFile(photo), basename(photo)));
+            embeddings.push(await enroller.enrolPhoto(await decodeImageFile(photo), basename(photo)));
             jpegs.push(await readFile(photo));
           }
           const identity = await store.enrol({
             name: o.name,
-            model: probeName,
+            model: enroller.model,
             embeddings,
             photos: jpegs,
           });
@@ -59,8 +54,7 @@ export function register(program: Command): void {
             `enrolled ${identity.name} (${identity.id}) from ${photos.length} photo(s) in the ${identity.model} space`,
           );
         } finally {
-          gallery.dispose();
-          teacher.dispose();
+          enroller.dispose();
         }
       });
     });
