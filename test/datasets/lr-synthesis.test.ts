@@ -89,6 +89,9 @@ test('with every augmentation off it equals plain downsampling', async () => {
     blurProbability: 0,
     noiseProbability: 0,
     jpegProbability: 0,
+    greyProbability: 0,
+    photometricProbability: 0,
+    motionBlurProbability: 0,
   };
   const hr = chip();
   const { image } = await synthesizeLowRes(hr, 12, createRng(1), off);
@@ -117,4 +120,51 @@ test('invalid options and inputs are rejected with the option named', async () =
     synthesizeLowRes({ width: 2, height: 2, data: new Uint8Array(3) }, 16, createRng(1)),
     /HR chip/,
   );
+});
+
+test('synthesizeLowRes: CCTV degradations — greyscale frames, contrast/brightness, motion blur', async () => {
+  const off = {
+    maxShift: 0,
+    maxScale: 0,
+    flipProbability: 0,
+    blurProbability: 0,
+    noiseProbability: 0,
+    jpegProbability: 0,
+    greyProbability: 0,
+    photometricProbability: 0,
+    motionBlurProbability: 0,
+  };
+  const hr = chip();
+  const plain = downsample(hr, 16);
+  const grey = (await synthesizeLowRes(hr, 16, createRng(3), { ...off, greyProbability: 1 })).image;
+  for (let i = 0; i < grey.data.length; i += 3) {
+    assert.equal(grey.data[i], grey.data[i + 1]);
+    assert.equal(grey.data[i], grey.data[i + 2]);
+    const luma = 0.299 * plain.data[i]! + 0.587 * plain.data[i + 1]! + 0.114 * plain.data[i + 2]!;
+    assert.ok(Math.abs(grey.data[i]! - luma) <= 1, 'grey level is the luma of the colour pixel');
+  }
+  const spread = (d: Uint8Array): number => {
+    let lo = 255;
+    let hi = 0;
+    for (const v of d) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    return hi - lo;
+  };
+  const flat = await synthesizeLowRes(hr, 16, createRng(3), {
+    ...off,
+    photometricProbability: 1,
+    contrastRange: [0.5, 0.5],
+    brightnessMax: 0,
+  });
+  assert.equal(flat.params.contrast, 0.5);
+  assert.ok(spread(flat.image.data) < 0.6 * spread(plain.data), 'contrast 0.5 halves the level spread');
+  const moved = await synthesizeLowRes(hr, 16, createRng(3), {
+    ...off,
+    motionBlurProbability: 1,
+    motionBlurMax: 3,
+  });
+  assert.ok(moved.params.motionLength >= 1);
+  assert.notDeepEqual(moved.image.data, plain.data);
+  assert.ok(spread(moved.image.data) <= spread(plain.data), 'blur never widens the range');
+  await assert.rejects(synthesizeLowRes(hr, 16, createRng(1), { greyProbability: -0.1 }), /greyProbability/);
+  await assert.rejects(synthesizeLowRes(hr, 16, createRng(1), { contrastRange: [0, 1] }), /contrastRange/);
 });
