@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Box } from '../image/box.ts';
 
 /**
  * An identity event: one per track decision, plus `update` events when a track's confidence rises.
@@ -28,6 +29,21 @@ export const IdentityEventSchema = z.object({
   quality: z.number().min(0).max(1),
   /** Wall-clock time of the frame of the best crop, ms since epoch. */
   frameTimeMs: z.number().int().nonnegative(),
+  /**
+   * Where the face was: the detector box of the best crop in source-frame pixels (top-left corner,
+   * width, height). Null only in events written before these fields existed.
+   */
+  boxX: z.number().nullable().default(null),
+  boxY: z.number().nullable().default(null),
+  boxWidth: z.number().nonnegative().nullable().default(null),
+  boxHeight: z.number().nonnegative().nullable().default(null),
+  /** 0-based index of the best crop's frame among the frames the camera decoded (at its `fps`). */
+  frameIndex: z.number().int().nonnegative().nullable().default(null),
+  /**
+   * Media time of that frame, ms: for files the position in the video (frameIndex / fps), for live
+   * streams the time since the camera started delivering frames, at its nominal rate.
+   */
+  mediaTimeMs: z.number().nonnegative().nullable().default(null),
   /** Key of the evidence crop (PNG) in Redis, valid while its TTL lasts; null when none was stored. */
   evidenceKey: z.string().nullable(),
   /** Embedding model that produced the decision. */
@@ -43,8 +59,37 @@ export function eventToFields(e: IdentityEvent): string[] {
   return out;
 }
 
-const NULLABLE = new Set(['identityId', 'identityName', 'evidenceKey']);
-const NUMERIC = new Set(['score', 'margin', 'threshold', 'facePx', 'quality', 'frameTimeMs']);
+const NULLABLE = new Set([
+  'identityId',
+  'identityName',
+  'evidenceKey',
+  'boxX',
+  'boxY',
+  'boxWidth',
+  'boxHeight',
+  'frameIndex',
+  'mediaTimeMs',
+]);
+const NUMERIC = new Set([
+  'score',
+  'margin',
+  'threshold',
+  'facePx',
+  'quality',
+  'frameTimeMs',
+  'boxX',
+  'boxY',
+  'boxWidth',
+  'boxHeight',
+  'frameIndex',
+  'mediaTimeMs',
+]);
+
+/** The event's face box, or undefined for events written before boxes were recorded. */
+export function eventBox(e: IdentityEvent): Box | undefined {
+  if (e.boxX === null || e.boxY === null || e.boxWidth === null || e.boxHeight === null) return undefined;
+  return { x: e.boxX, y: e.boxY, width: e.boxWidth, height: e.boxHeight };
+}
 
 /** Parses a stream entry's fields back into a validated event; throws naming the bad field. */
 export function eventFromFields(fields: readonly string[]): IdentityEvent {

@@ -63,6 +63,7 @@ export async function startCameraStage(
     const source = new CameraSource({ ...camera, ffmpegPath: ffmpeg.path });
     const pipeline = new CameraPipeline(source, detector, sink, metrics, {
       cameraId: camera.id,
+      fps: camera.fps,
       cropSize: config.embed.cropSize,
       cropMargin: config.embed.cropMargin,
       batchFaces: config.queue.batchFaces,

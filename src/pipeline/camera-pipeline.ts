@@ -15,6 +15,8 @@ import { TrackSubmitter, type SubmitterOptions } from './track-submitter.ts';
 
 export interface CameraPipelineOptions {
   readonly cameraId: string;
+  /** Frames per second the source delivers: frame index / fps is a frame's media time. */
+  readonly fps: number;
   readonly cropSize: number;
   readonly cropMargin: number;
   /** Crops per queue job. */
@@ -35,6 +37,8 @@ interface Crop {
   readonly image: RgbImage;
   readonly facePx: number;
   readonly frameTimeMs: number;
+  readonly frameIndex: number;
+  readonly mediaTimeMs: number;
 }
 
 /**
@@ -126,7 +130,13 @@ export class CameraPipeline {
         box: d.box,
         score: d.score,
         quality: faceQuality({ sizePx: facePx, crop: image, score: d.score }),
-        crop: { image, facePx, frameTimeMs: frame.timeMs },
+        crop: {
+          image,
+          facePx,
+          frameTimeMs: frame.timeMs,
+          frameIndex: frame.seq,
+          mediaTimeMs: (frame.seq * 1000) / this.options.fps,
+        },
       };
     });
     const update = this.tracker.update(frame.seq, frame.timeMs, inputs);
@@ -144,6 +154,8 @@ export class CameraPipeline {
             quality: sample.quality,
             box: sample.box,
             frameTimeMs: sample.crop.frameTimeMs,
+            frameIndex: sample.crop.frameIndex,
+            mediaTimeMs: sample.crop.mediaTimeMs,
           },
           image: sample.crop.image,
         });

@@ -39,12 +39,16 @@ export class ConsoleAlertSink implements EventSink {
   constructor(private readonly write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {}
   async append(e: IdentityEvent): Promise<void> {
     const time = new Date(e.frameTimeMs).toISOString().slice(11, 23);
+    const where =
+      e.frameIndex === null
+        ? ''
+        : ` frame ${e.frameIndex}${e.mediaTimeMs === null ? '' : ` (${(e.mediaTimeMs / 1000).toFixed(1)} s)`}`;
     const who =
       e.decision === 'match'
         ? `MATCH ${e.identityName ?? e.identityId}`
         : e.decision.toUpperCase().replace('_', ' ');
     this.write(
-      `[${time}] ${e.camera} ${e.trackId} ${who}${e.kind === 'update' ? ' (update)' : ''} ` +
+      `[${time}]${where} ${e.camera} ${e.trackId} ${who}${e.kind === 'update' ? ' (update)' : ''} ` +
         `score ${e.score.toFixed(3)} margin ${e.margin.toFixed(3)} face ${Math.round(e.facePx)}px quality ${e.quality.toFixed(2)}`,
     );
   }

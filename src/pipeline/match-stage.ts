@@ -86,6 +86,7 @@ export class MatchStage {
         if (kind === null) return null;
         const withEvidence = result.decision === 'match' || this.options.evidenceFor === 'all';
         const eventId = randomUUID();
+        const best = t.metas[bestIdx]!;
         const event: IdentityEvent = {
           eventId,
           kind,
@@ -99,7 +100,13 @@ export class MatchStage {
           threshold: result.threshold,
           facePx,
           quality,
-          frameTimeMs: Math.round(t.metas[bestIdx]!.frameTimeMs),
+          frameTimeMs: Math.round(best.frameTimeMs),
+          boxX: best.box.x,
+          boxY: best.box.y,
+          boxWidth: best.box.width,
+          boxHeight: best.box.height,
+          frameIndex: best.frameIndex ?? null,
+          mediaTimeMs: best.mediaTimeMs ?? null,
           evidenceKey: withEvidence ? eventId : null,
           model: this.options.model,
         };

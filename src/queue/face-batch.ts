@@ -9,6 +9,10 @@ export interface FaceCropMeta {
   readonly quality: number;
   readonly box: Box;
   readonly frameTimeMs: number;
+  /** Index of the crop's frame among the camera's decoded frames (absent in synthetic batches). */
+  readonly frameIndex?: number;
+  /** Media time of that frame, ms (see IdentityEvent.mediaTimeMs). */
+  readonly mediaTimeMs?: number;
 }
 
 /**

@@ -123,6 +123,7 @@ test('console: enrol through the page, add a camera, see the alert live, acknowl
   // Alerts page: the live feed connects before any event exists.
   await page.click('#nav-alerts');
   await page.locator('#feed-state', { hasText: /^live$/ }).waitFor();
+  assert.ok(await page.locator('#alert-empty').isVisible(), 'an empty feed says so');
 
   // Cameras page: add the clip as a camera; the running camera role picks it up without a restart.
   await page.click('#nav-cameras');
@@ -135,6 +136,7 @@ test('console: enrol through the page, add a camera, see the alert live, acknowl
   await page.click('#camera-submit');
   await page.locator('#camera-result', { hasText: /^saved$/ }).waitFor();
   await page.waitForSelector('#camera-rows >> text=console-cam');
+  assert.equal(await page.locator('#camera-console-cam .origin').textContent(), 'API');
 
   // Back on the alerts page, an alert for the enrolled person arrives over the live stream.
   await page.click('#nav-alerts');
@@ -146,6 +148,12 @@ test('console: enrol through the page, add a camera, see the alert live, acknowl
   const alert = page.locator(`#alert-feed .alert[data-stream-id="${streamId}"]`);
   assert.equal(await alert.locator('.camera').textContent(), 'console-cam');
   assert.match((await alert.locator('.decision').textContent()) ?? '', /^match/);
+  // Where the face was: its box in the frame, the frame index and the position in the clip.
+  assert.match(
+    (await alert.locator('.where').textContent()) ?? '',
+    /^box \d+,\d+ \d+×\d+ px, frame \d+, \d+\.\d s$/,
+  );
+  assert.equal(await page.locator('#alert-empty').isVisible(), false);
   // Evidence crop and enrolled photo are fetched with the token and shown as blob: URLs.
   await alert.locator('img.evidence[src^="blob:"]').waitFor({ timeout: 30_000 });
   await alert.locator('img.enrolled[src^="blob:"]').waitFor({ timeout: 30_000 });

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { after, before, test } from 'node:test';
 import { EventLog } from '../../src/events/event-log.ts';
-import { eventFromFields, eventToFields, type IdentityEvent } from '../../src/events/identity-event.ts';
+import {
+  eventBox,
+  eventFromFields,
+  eventToFields,
+  type IdentityEvent,
+} from '../../src/events/identity-event.ts';
 import type { RedisKeys } from '../../src/store/redis-keys.ts';
 import { testRedis } from '../helpers/redis.ts';
 
@@ -26,6 +31,12 @@ const event = (i: number): IdentityEvent => ({
   facePx: 18,
   quality: 0.4,
   frameTimeMs: 1_700_000_000_000 + i,
+  boxX: 100.5 + i,
+  boxY: 40,
+  boxWidth: 18,
+  boxHeight: 21.25,
+  frameIndex: i,
+  mediaTimeMs: i * 200,
   evidenceKey: `e${i}`,
   model: 'student',
 });
@@ -36,6 +47,21 @@ test('fields round-trip; a bad field is named', () => {
   const bad = eventToFields({ ...event(1) });
   bad[bad.indexOf('quality') + 1] = '7';
   assert.throws(() => eventFromFields(bad), /quality/);
+});
+
+test('entries written before boxes and media time were recorded parse with those fields null', () => {
+  const fields = eventToFields(event(3));
+  const old: string[] = [];
+  const added = ['boxX', 'boxY', 'boxWidth', 'boxHeight', 'frameIndex', 'mediaTimeMs'];
+  for (let i = 0; i < fields.length; i += 2)
+    if (!added.includes(fields[i]!)) old.push(fields[i]!, fields[i + 1]!);
+  const e = eventFromFields(old);
+  assert.deepEqual(
+    added.map((k) => e[k as keyof IdentityEvent]),
+    [null, null, null, null, null, null],
+  );
+  assert.equal(eventBox(e), undefined);
+  assert.deepEqual(eventBox(event(3)), { x: 103.5, y: 40, width: 18, height: 21.25 });
 });
 
 test('append stores evidence with a TTL, publishes, and reads back in order; stream is bounded', async () => {

@@ -100,6 +100,12 @@ test('face batches go through BullMQ and events through the stream on a Redis Cl
           facePx: meta.facePx,
           quality: meta.quality,
           frameTimeMs: meta.frameTimeMs,
+          boxX: null,
+          boxY: null,
+          boxWidth: null,
+          boxHeight: null,
+          frameIndex: null,
+          mediaTimeMs: null,
           evidenceKey: null,
           model: 'cluster-test',
         };

@@ -63,6 +63,7 @@ test('the pipeline passes the live tracks’ predicted boxes to the detector as 
     new PipelineMetrics(),
     {
       cameraId: 'cam',
+      fps: 10,
       cropSize: 32,
       cropMargin: 0.4,
       batchFaces: 8,
@@ -87,4 +88,37 @@ test('the pipeline passes the live tracks’ predicted boxes to the detector as 
   assert.ok(contains(r3, face(52)), `ROI ${JSON.stringify(r3)} holds the predicted face`);
   assert.ok(contains(r4, face(56)), `ROI ${JSON.stringify(r4)} holds the face two frames on`);
   assert.ok(r4.width > r3.width, 'the search widens while the track coasts');
+});
+
+test('crops carry their frame index and media time (frame index / fps), not the wall clock', async () => {
+  const face = (x: number): Box => ({ x, y: 40, width: 20, height: 20 });
+  const detector = new ScriptedDetector([[face(40)], [face(44)], [face(48)], [face(52)]]);
+  const source = new FakeSource();
+  const batches: FaceBatch[] = [];
+  const capture: BatchSink = { ...sink, submit: async (b) => Boolean(batches.push(b)) };
+  const pipeline = new CameraPipeline(
+    source as unknown as CameraSource,
+    detector,
+    capture,
+    new PipelineMetrics(),
+    {
+      cameraId: 'cam',
+      fps: 5,
+      cropSize: 32,
+      cropMargin: 0.4,
+      batchFaces: 64,
+      batchWaitMs: 10,
+      framePolicy: 'backpressure',
+    },
+  );
+  const image: RgbImage = { width: 160, height: 120, data: new Uint8Array(160 * 120 * 3) };
+  for (let seq = 0; seq < 4; seq++)
+    source.emit('frame', { cameraId: 'cam', seq, timeMs: 1_700_000_000_000 + seq, image });
+  await pipeline.close();
+  const crops = batches.flatMap((b) => b.crops);
+  assert.ok(crops.length > 0);
+  for (const c of crops) {
+    assert.equal(c.box.x, 40 + 4 * c.frameIndex!, 'the box is the one detected in that frame');
+    assert.equal(c.mediaTimeMs, c.frameIndex! * 200);
+  }
 });

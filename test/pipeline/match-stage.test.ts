@@ -99,6 +99,26 @@ test('one event per track: enrolled faces match, strangers are unknown, tiny fac
   );
 });
 
+test('an event carries the box, frame index and media time of its track’s best crop', async () => {
+  const events: { e: IdentityEvent }[] = [];
+  const at = (quality: number, x: number, frameIndex: number) => ({
+    ...meta('t-jane', 20, quality),
+    box: { x, y: 30, width: 20, height: 24 },
+    frameIndex,
+    mediaTimeMs: frameIndex * 200,
+  });
+  await stage(events).process(
+    encodeFaceBatch({ batchId: 'g', camera: 'cam', enqueuedAtMs: Date.now() }, 4, [
+      { meta: at(0.4, 10, 3), image: chip(1) },
+      { meta: at(0.9, 50, 7), image: chip(1) },
+      { meta: at(0.5, 90, 9), image: chip(1) },
+    ]),
+  );
+  const [{ e }] = events;
+  assert.deepEqual([e!.boxX, e!.boxY, e!.boxWidth, e!.boxHeight], [50, 30, 20, 24]);
+  assert.deepEqual([e!.frameIndex, e!.mediaTimeMs], [7, 1400]);
+});
+
 test('a resubmitted track emits an update only when a match appears or firms up', async () => {
   const events: { e: IdentityEvent }[] = [];
   const s = stage(events);

@@ -102,6 +102,12 @@ function event(i: number, evidenceKey: string | null = null): IdentityEvent {
     facePx: 16,
     quality: 0.5,
     frameTimeMs: Date.now(),
+    boxX: null,
+    boxY: null,
+    boxWidth: null,
+    boxHeight: null,
+    frameIndex: null,
+    mediaTimeMs: null,
     evidenceKey,
     model: 'cluster-test',
   };

@@ -99,6 +99,7 @@ function renderAlert(e, append) {
   li.querySelector('.face').textContent = `${Math.round(e.facePx)} px, quality ${e.quality.toFixed(2)}`;
   li.querySelector('.camera').textContent = e.camera;
   li.querySelector('.time').textContent = fmtTime(e.frameTimeMs);
+  li.querySelector('.where').textContent = fmtWhere(e);
   if (e.evidenceKey) imageInto(li.querySelector('.evidence'), `/api/events/${e.streamId}/evidence`);
   if (e.identityId) imageInto(li.querySelector('.enrolled'), `/api/watchlist/${e.identityId}/photos/0`);
   showAck(li, e.ack);
@@ -117,6 +118,24 @@ function renderAlert(e, append) {
   const feed = $('alert-feed');
   if (append) feed.appendChild(li);
   else feed.insertBefore(li, feed.firstChild);
+  showEmptyFeed();
+}
+
+// The evidence is the face crop only (no frame is kept), so the box is given as numbers.
+function fmtWhere(e) {
+  const parts = [];
+  if (e.boxX !== null && e.boxX !== undefined)
+    parts.push(
+      `box ${Math.round(e.boxX)},${Math.round(e.boxY)} ${Math.round(e.boxWidth)}×${Math.round(e.boxHeight)} px`,
+    );
+  if (e.frameIndex !== null && e.frameIndex !== undefined) parts.push(`frame ${e.frameIndex}`);
+  if (e.mediaTimeMs !== null && e.mediaTimeMs !== undefined)
+    parts.push(`${(e.mediaTimeMs / 1000).toFixed(1)} s`);
+  return parts.join(', ') || '—';
+}
+
+function showEmptyFeed() {
+  $('alert-empty').hidden = $('alert-feed').children.length > 0;
 }
 
 function showAck(li, ack) {
@@ -133,6 +152,7 @@ async function loadOlder() {
   if (state.nextCursor) q.set('cursor', state.nextCursor);
   const page = await apiJson(`/api/events?${q}`);
   for (const e of page.items) renderAlert(e, true);
+  showEmptyFeed();
   state.nextCursor = page.nextCursor;
   $('alert-more').hidden = !page.nextCursor;
   return page.items;
