@@ -7,6 +7,10 @@ export interface EvalMeta {
   readonly split: string | null;
   /** How probe faces were cropped: landmark-aligned chips or pipeline-style detector-box crops. */
   readonly crop?: 'landmarks' | 'detector';
+  /** How hr-lr gallery vectors were made (src/embed/resolution-matched.ts). */
+  readonly gallery?: string;
+  /** Probes converted to greyscale (night/IR cameras). */
+  readonly grey?: boolean;
 }
 
 /** The JSON written by `bridgeface eval --json` (stable field names; ROC points are left out). */
@@ -15,6 +19,8 @@ export interface EvalReportJson {
   readonly dataset: string;
   readonly split: string | null;
   readonly crop: 'landmarks' | 'detector';
+  readonly gallery: string | null;
+  readonly grey: boolean;
   readonly pairs: number;
   readonly genuine_pairs: number;
   readonly unaligned_images: number;
@@ -30,6 +36,10 @@ export interface EvalReportJson {
     /** Cosine threshold operating at that FAR: how to set `match.thresholds` for this face size. */
     readonly 'threshold_at_far_1e-2': number;
     readonly 'threshold_at_far_1e-3': number;
+    /** null unless the impostor set resolves FAR 1e-4 (`--impostors all`). */
+    readonly 'tar_at_far_1e-4': number | null;
+    readonly 'threshold_at_far_1e-4': number | null;
+    readonly impostor_pairs: number;
     readonly ms_per_face: number;
   }[];
 }
@@ -42,6 +52,8 @@ export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJs
     dataset: meta.dataset,
     split: meta.split,
     crop: meta.crop ?? 'landmarks',
+    gallery: meta.gallery ?? null,
+    grey: meta.grey ?? false,
     pairs: outcome.pairs,
     genuine_pairs: outcome.genuinePairs,
     unaligned_images: outcome.unalignedImages,
@@ -56,6 +68,11 @@ export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJs
       'tar_at_far_1e-3': round(r['tar_at_far_1e-3']),
       'threshold_at_far_1e-2': round(r['threshold_at_far_1e-2']),
       'threshold_at_far_1e-3': round(r['threshold_at_far_1e-3']),
+      'tar_at_far_1e-4': Number.isFinite(r['tar_at_far_1e-4']) ? round(r['tar_at_far_1e-4']) : null,
+      'threshold_at_far_1e-4': Number.isFinite(r['threshold_at_far_1e-4'])
+        ? round(r['threshold_at_far_1e-4'])
+        : null,
+      impostor_pairs: r.impostor_pairs,
       ms_per_face: round(r.ms_per_face, 3),
     })),
   };
@@ -63,7 +80,7 @@ export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJs
 
 /** Plain-text table for the terminal. */
 export function formatTable(meta: EvalMeta, outcome: EvalOutcome): string {
-  const header = ['res', 'mode', 'accuracy', 'auc', 'TAR@1e-2', 'TAR@1e-3', 'ms/face'];
+  const header = ['res', 'mode', 'accuracy', 'auc', 'TAR@1e-2', 'TAR@1e-3', 'TAR@1e-4', 'ms/face'];
   const rows = outcome.results.map((r) => [
     String(r.res),
     r.mode,
@@ -71,15 +88,19 @@ export function formatTable(meta: EvalMeta, outcome: EvalOutcome): string {
     r.auc.toFixed(4),
     r['tar_at_far_1e-2'].toFixed(4),
     r['tar_at_far_1e-3'].toFixed(4),
+    Number.isFinite(r['tar_at_far_1e-4']) ? r['tar_at_far_1e-4'].toFixed(4) : '–',
     r.ms_per_face.toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-  const impostors = outcome.pairs - outcome.genuinePairs;
+  const impostors = Math.min(...outcome.results.map((r) => r.impostor_pairs));
   return [
     `model ${meta.model} · ${meta.dataset}${meta.split ? `/${meta.split}` : ''} · ${outcome.pairs} pairs ` +
       `(${outcome.genuinePairs} genuine) · ${outcome.unalignedImages} unaligned images ` +
-      `(${outcome.pairsWithUnaligned} pairs scored as failed matches)`,
+      `(${outcome.pairsWithUnaligned} pairs scored as failed matches)` +
+      (meta.gallery ? ` · gallery ${meta.gallery}` : '') +
+      (meta.grey ? ' · greyscale probes' : '') +
+      (impostors > outcome.pairs ? ` · TAR@FAR over ${impostors.toLocaleString('en')} impostor pairs` : ''),
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),

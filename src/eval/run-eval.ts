@@ -1,7 +1,8 @@
-import { downsample, resizeTo } from '../datasets/lr-synthesis.ts';
+import { downsample, resizeTo, toGreyInPlace } from '../datasets/lr-synthesis.ts';
 import type { ImagePair } from '../datasets/types.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
+import { crossIdentityScores, identityOfPath, operatingPoints } from './impostor-set.ts';
 import {
   aucFromRoc,
   cosineSimilarity,
@@ -53,6 +54,17 @@ export interface EvalInput {
   readonly resolutions: readonly Resolution[];
   /** Also run hr-lr. @defaultValue false */
   readonly cross?: boolean;
+  /**
+   * Probes (both sides in lr-lr) as a greyscale camera delivers them: luma copied to three channels
+   * after downsampling; gallery photos stay in colour. @defaultValue false
+   */
+  readonly greyProbes?: boolean;
+  /**
+   * Impostors for TAR@FAR: `listed` uses the protocol's impostor pairs; `all` every cross-identity
+   * pair of the evaluated images (identity = parent folder), so FAR 1e-3 and 1e-4 are resolved.
+   * Accuracy and AUC always use the listed pairs. @defaultValue 'listed'
+   */
+  readonly impostors?: 'listed' | 'all';
   /** Seed of the stratified folds used when pairs carry no protocol fold. @defaultValue 0 */
   readonly seed?: number;
   /** Folds when pairs carry none. @defaultValue 10 */
@@ -74,6 +86,11 @@ export interface ResolutionResult {
   /** Cosine threshold operating at FAR 1e-2 / 1e-3 (accept when score >= it). */
   readonly 'threshold_at_far_1e-2': number;
   readonly 'threshold_at_far_1e-3': number;
+  /** Impostor pairs behind the TAR@FAR figures (the listed ones, or all cross-identity pairs). */
+  readonly impostor_pairs: number;
+  /** TAR and threshold at FAR 1e-4: NaN unless the impostor set resolves it (`impostors: 'all'`). */
+  readonly 'tar_at_far_1e-4': number;
+  readonly 'threshold_at_far_1e-4': number;
   /** Model embedding time per face (including the resize to its input), milliseconds. */
   readonly ms_per_face: number;
   /** Full ROC curve (for plots; not part of the JSON report). */
@@ -127,18 +144,39 @@ function metrics(
   scores: Float64Array,
   labels: boolean[],
   folds: number[],
+  allImpostors?: Float32Array,
 ): Omit<ResolutionResult, 'res' | 'mode' | 'ms_per_face'> {
   const cv = crossValidatedAccuracy(scores, labels, folds);
   const roc = rocCurve(scores, labels);
-  return {
+  const base = {
     accuracy: cv.mean,
     accuracy_std: cv.std,
     auc: aucFromRoc(roc),
+    roc,
+  };
+  if (allImpostors) {
+    const genuine = scores.filter((_, i) => labels[i]);
+    const [p2, p3, p4] = operatingPoints(genuine, allImpostors, [1e-2, 1e-3, 1e-4]);
+    return {
+      ...base,
+      'tar_at_far_1e-2': p2!.tar,
+      'tar_at_far_1e-3': p3!.tar,
+      'tar_at_far_1e-4': p4!.tar,
+      'threshold_at_far_1e-2': p2!.threshold,
+      'threshold_at_far_1e-3': p3!.threshold,
+      'threshold_at_far_1e-4': p4!.threshold,
+      impostor_pairs: allImpostors.length,
+    };
+  }
+  return {
+    ...base,
     'tar_at_far_1e-2': tarAtFar(roc, 1e-2),
     'tar_at_far_1e-3': tarAtFar(roc, 1e-3),
+    'tar_at_far_1e-4': NaN,
     'threshold_at_far_1e-2': thresholdAtFar(roc, 1e-2),
     'threshold_at_far_1e-3': thresholdAtFar(roc, 1e-3),
-    roc,
+    'threshold_at_far_1e-4': NaN,
+    impostor_pairs: labels.filter((l) => !l).length,
   };
 }
 
@@ -178,7 +216,14 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
   );
   const pairsWithUnaligned = pairSlots.filter(([a, b]) => a < 0 || b < 0).length;
 
-  const galleryIdx = cross ? [...new Set(pairSlots.map(([a]) => a).filter((a) => a >= 0))] : [];
+  const allImpostors = input.impostors === 'all';
+  // With all impostors every aligned image also serves as a gallery photo.
+  const galleryIdx = !cross
+    ? []
+    : allImpostors
+      ? aligned.map((_, k) => k)
+      : [...new Set(pairSlots.map(([a]) => a).filter((a) => a >= 0))];
+  const identities = aligned.map((i) => identityOfPath(paths[i]!));
   const embedTotal = resolutions.length * aligned.length + galleryIdx.length;
   let embedded = 0;
   const tick = (n: number): void => {
@@ -206,7 +251,8 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
   // 3. Per resolution: embed all aligned images at r, score both modes.
   const results: ResolutionResult[] = [];
   for (const res of resolutions) {
-    const probes = res === 'hr' ? hrChips : hrChips.map((c) => downsample(c, res));
+    const sized = res === 'hr' ? hrChips : hrChips.map((c) => downsample(c, res));
+    const probes = input.greyProbes ? sized.map(greyCopy) : sized;
     const { vectors, ms } = await embedAll(model, probes, batchSize, tick);
     const msPerFace = vectors.length > 0 ? ms / vectors.length : NaN;
     const modes: EvalMode[] = cross ? ['lr-lr', 'hr-lr'] : ['lr-lr'];
@@ -221,7 +267,16 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
             vectors[b],
           );
       });
-      results.push({ res, mode, ...metrics(scores, labels, folds), ms_per_face: msPerFace });
+      const impostorScores = !allImpostors
+        ? undefined
+        : mode === 'lr-lr'
+          ? crossIdentityScores(vectors, identities)
+          : crossIdentityScores(
+              vectors,
+              identities,
+              aligned.map((_, k) => galleryVec.get(k)),
+            );
+      results.push({ res, mode, ...metrics(scores, labels, folds, impostorScores), ms_per_face: msPerFace });
     }
   }
   return {
@@ -231,4 +286,11 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
     pairsWithUnaligned,
     results,
   };
+}
+
+/** A greyscale copy of an image (BT.601 luma in all three channels). */
+function greyCopy(image: RgbImage): RgbImage {
+  const data = Uint8Array.from(image.data);
+  toGreyInPlace(data);
+  return { width: image.width, height: image.height, data };
 }

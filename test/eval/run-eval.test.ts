@@ -93,14 +93,18 @@ test('end to end on a generated folder dataset with a fake embedder', async () =
     'accuracy',
     'accuracy_std',
     'auc',
+    'impostor_pairs',
     'mode',
     'ms_per_face',
     'res',
     'tar_at_far_1e-2',
     'tar_at_far_1e-3',
+    'tar_at_far_1e-4',
     'threshold_at_far_1e-2',
     'threshold_at_far_1e-3',
+    'threshold_at_far_1e-4',
   ]);
+  assert.equal(json.results[0]['tar_at_far_1e-4'], null, 'listed impostors do not resolve FAR 1e-4');
   assert.match(formatTable({ model: 'fake', dataset: 'folder', split: null }, out), /1 unaligned images/);
 
   const svg = await renderEvalPlot({ model: 'fake', dataset: 'folder', split: null }, out.results);
@@ -130,4 +134,37 @@ test('bad configurations are rejected before any work', async () => {
     /different spaces/,
   );
   await assert.rejects(runEval({ ...base, pairs: [], resolutions: [8] }), /no pairs/);
+});
+
+test('all cross-identity impostors and greyscale probes', async () => {
+  const pairs = balancedPairs(await loadFolderDataset(root), { seed: 0 });
+  const grey: RgbImage[] = [];
+  const model = fakeEmbedder('fake-student');
+  const seen = { embed: model.embed.bind(model) };
+  model.embed = async (chips) => {
+    grey.push(...chips);
+    return seen.embed(chips);
+  };
+  const out = await runEval({
+    pairs,
+    alignChip: fakeAligner([]),
+    model,
+    galleryEmbedder: fakeEmbedder('fake-teacher'),
+    resolutions: [8],
+    cross: true,
+    greyProbes: true,
+    impostors: 'all',
+  });
+  // 5 identities x 4 images aligned (the noface image is not): lr-lr has C(20,2) - 5·C(4,2) = 160
+  // cross-identity pairs, hr-lr every ordered gallery → probe pair of two identities: 20·16 = 320.
+  const lrlr = out.results.find((r) => r.mode === 'lr-lr')!;
+  const hrlr = out.results.find((r) => r.mode === 'hr-lr')!;
+  assert.equal(lrlr.impostor_pairs, 160);
+  assert.equal(hrlr.impostor_pairs, 320);
+  assert.ok(Number.isFinite(lrlr['tar_at_far_1e-4']));
+  for (const chip of grey) {
+    for (let i = 0; i < chip.data.length; i += 3) {
+      assert.ok(chip.data[i] === chip.data[i + 1] && chip.data[i] === chip.data[i + 2], 'probe is greyscale');
+    }
+  }
 });

@@ -10,6 +10,11 @@ import { ImageDecodeError } from '../../image/decode.ts';
 import type { RgbImage } from '../../image/rgb-image.ts';
 import { createEmbedder, type EmbedderSpec } from '../../models/registry.ts';
 import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
+import {
+  GALLERY_MODES,
+  ResolutionMatchedEmbedder,
+  type GalleryMode,
+} from '../../embed/resolution-matched.ts';
 import { createDetectorCropAligner } from '../../eval/detector-crop-aligner.ts';
 import { alignFileCached, type FaceApiTeacher } from '../../models/teacher/index.ts';
 import { log } from '../../util/log.ts';
@@ -32,6 +37,10 @@ interface EvalOptions {
   readonly seed: number;
   readonly maxSame: number;
   readonly crop: 'landmarks' | 'detector';
+  readonly gallery: GalleryMode;
+  readonly galleryLrSizes: number[];
+  readonly grey?: boolean;
+  readonly impostors: 'listed' | 'all';
 }
 
 export function parseResolutions(value: string): Resolution[] {
@@ -88,7 +97,7 @@ async function evalAction(o: EvalOptions): Promise<void> {
   // The teacher is always needed: it aligns every image, and (with the step-1 adapter for a student)
   // embeds the HR gallery side of --cross, as the watchlist enrolment does.
   const teacher = await createEmbedder('teacher');
-  const gallery = await createGalleryEmbedder(teacher, o.model === 'teacher+adapter' ? 'student' : o.model);
+  const adapted = await createGalleryEmbedder(teacher, o.model === 'teacher+adapter' ? 'student' : o.model);
   // `teacher+adapter`: step 1's adapted features (HR accuracy must not drop from the raw teacher's).
   const model =
     o.model === 'teacher'
@@ -99,11 +108,19 @@ async function evalAction(o: EvalOptions): Promise<void> {
             teacher.dispose();
             throw err;
           });
+  // The gallery side exactly as enrolment builds it (src/embed/resolution-matched.ts).
+  const gallery = new ResolutionMatchedEmbedder(adapted, model, {
+    mode: o.gallery,
+    lrSizes: o.galleryLrSizes,
+    greyscale: true,
+  });
   const meta: EvalMeta = {
     model: o.model,
     dataset: o.dataset,
     split: o.dataset === 'lfw' ? o.split : null,
     crop: o.crop,
+    gallery: o.cross ? o.gallery : undefined,
+    grey: o.grey ?? false,
   };
   const bar = stageProgress();
   // Probes cut like CCTV crops (detector box, no landmarks) when asked; gallery photos stay landmark-aligned.
@@ -118,6 +135,8 @@ async function evalAction(o: EvalOptions): Promise<void> {
       galleryEmbedder: gallery,
       resolutions: o.res,
       cross: o.cross ?? false,
+      greyProbes: o.grey ?? false,
+      impostors: o.impostors,
       seed: o.seed,
       onProgress: (p) => bar.update(p.stage, p.done, p.total),
     });
@@ -129,7 +148,7 @@ async function evalAction(o: EvalOptions): Promise<void> {
     bar.stop();
     detectorCrops?.dispose();
     if (model !== teacher) model.dispose();
-    gallery.dispose();
+    adapted.dispose();
     teacher.dispose();
   }
 }
@@ -163,6 +182,26 @@ export function register(program: Command): void {
       )
         .choices(['landmarks', 'detector'])
         .default('landmarks'),
+    )
+    .addOption(
+      new Option(
+        '--gallery <mode>',
+        'how --cross builds gallery vectors from the HR photo (as enrolment does)',
+      )
+        .choices([...GALLERY_MODES])
+        .default('adapted-hr'),
+    )
+    .option(
+      '--gallery-lr-sizes <list>',
+      'LR sizes of the student-lr/fused gallery templates',
+      (v) => v.split(',').map((x) => positiveInt('--gallery-lr-sizes')(x)),
+      [12, 16, 24],
+    )
+    .option('--grey', 'greyscale probes (night/IR cameras); gallery photos stay in colour')
+    .addOption(
+      new Option('--impostors <set>', 'impostors for TAR@FAR: the listed pairs, or every cross-identity pair')
+        .choices(['listed', 'all'])
+        .default('listed'),
     )
     .option('--json <file>', 'write the results as JSON')
     .option('--plot <file>', 'write an SVG: accuracy vs resolution and ROC curves')
