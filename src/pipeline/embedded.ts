@@ -1,11 +1,11 @@
 import type { BridgefaceConfig } from '../config/schema.ts';
-import type { Box } from '../image/box.ts';
 import type { IdentityEvent } from '../events/identity-event.ts';
 import { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
 import { MemoryBatchQueue } from '../queue/memory-batch-queue.ts';
 import { createMatchStage, startCameraStage } from './assemble.ts';
 import { LocalDecisionMemory } from './decision-memory.ts';
+import type { TrackSighting } from '../eval/track-assignment.ts';
 import type { EventSink } from './event-sink.ts';
 import type { GallerySource } from './gallery-source.ts';
 
@@ -23,9 +23,18 @@ export interface EmbeddedRunSummary {
   }[];
   /** Every event in order (decisions and updates), for per-track reports. */
   readonly events: readonly IdentityEvent[];
-  /** The frame boxes of the crops each track sent to the embedder (lets callers map tracks to ground truth). */
-  readonly trackBoxes: ReadonlyMap<string, readonly Box[]>;
+  /** Box and media time of the crops each track sent to the embedder (maps tracks to ground truth). */
+  readonly trackSightings: ReadonlyMap<string, readonly TrackSighting[]>;
 }
+
+/** How far a run is: frames decoded so far and events written. */
+export interface EmbeddedProgress {
+  readonly frames: number;
+  readonly events: number;
+}
+
+/** How often `onProgress` is called while a run goes on (ms). */
+const PROGRESS_INTERVAL_MS = 500;
 
 async function counter(metrics: PipelineMetrics, name: string): Promise<number> {
   const m = await metrics.registry.getSingleMetric(name)?.get();
@@ -38,7 +47,14 @@ async function counter(metrics: PipelineMetrics, name: string): Promise<number> 
  */
 export async function runEmbedded(
   config: BridgefaceConfig,
-  deps: { embedder: FaceEmbedder; gallery: GallerySource; sink: EventSink; signal?: AbortSignal },
+  deps: {
+    embedder: FaceEmbedder;
+    gallery: GallerySource;
+    sink: EventSink;
+    signal?: AbortSignal;
+    /** Called every half second while the run goes on, and once at its end. */
+    onProgress?: (progress: EmbeddedProgress) => void;
+  },
 ): Promise<EmbeddedRunSummary> {
   const started = Date.now();
   const metrics = new PipelineMetrics();
@@ -56,10 +72,14 @@ export async function runEmbedded(
     sink,
     metrics,
   });
-  const trackBoxes = new Map<string, Box[]>();
+  const trackSightings = new Map<string, TrackSighting[]>();
   const queue = new MemoryBatchQueue(
     async (b) => {
-      for (const c of b.crops) trackBoxes.set(c.trackId, [...(trackBoxes.get(c.trackId) ?? []), c.box]);
+      for (const c of b.crops) {
+        const seen = trackSightings.get(c.trackId) ?? [];
+        seen.push({ box: c.box, mediaTimeMs: c.mediaTimeMs ?? 0 });
+        trackSightings.set(c.trackId, seen);
+      }
       await stage.process(b);
     },
     config.queue.maxBacklog,
@@ -69,9 +89,19 @@ export async function runEmbedded(
   const aborted = new Promise<void>((resolve) =>
     deps.signal?.addEventListener('abort', () => resolve(), { once: true }),
   );
-  await Promise.race([cameras.finished(), aborted]);
-  await cameras.close();
-  await queue.drain();
+  const report = (): void => {
+    const frames = cameras.status().reduce((n, s) => n + s.frames, 0);
+    deps.onProgress?.({ frames, events: events.length });
+  };
+  const ticker = deps.onProgress ? setInterval(report, PROGRESS_INTERVAL_MS) : undefined;
+  try {
+    await Promise.race([cameras.finished(), aborted]);
+    report();
+    await cameras.close();
+    await queue.drain();
+  } finally {
+    clearInterval(ticker);
+  }
   const count = (d: IdentityEvent['decision']): number => events.filter((e) => e.decision === d).length;
   return {
     seconds: (Date.now() - started) / 1000,
@@ -84,6 +114,6 @@ export async function runEmbedded(
       .filter((e) => e.decision === 'match')
       .map((e) => ({ trackId: e.trackId, identity: e.identityName, score: e.score })),
     events,
-    trackBoxes,
+    trackSightings,
   };
 }

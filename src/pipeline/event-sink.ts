@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { EventLog } from '../events/event-log.ts';
 import type { IdentityEvent } from '../events/identity-event.ts';
@@ -15,12 +15,20 @@ export class RedisEventSink implements EventSink {
   }
 }
 
-/** One JSON object per line, appended (embedded mode's alert log). Evidence is not written. */
+/**
+ * One JSON object per line (the events of embedded runs, `events.jsonl` of workers). Evidence is not
+ * written. `replace` starts the file afresh, so it holds one run; otherwise lines are appended.
+ */
 export class JsonlEventSink implements EventSink {
   private ready: Promise<unknown>;
   private chain: Promise<unknown> = Promise.resolve();
-  constructor(private readonly path: string) {
-    this.ready = mkdir(dirname(path), { recursive: true });
+  constructor(
+    private readonly path: string,
+    options: { readonly replace?: boolean } = {},
+  ) {
+    const dir = mkdir(dirname(path), { recursive: true });
+    this.ready = options.replace ? dir.then(() => writeFile(path, '')) : dir;
+    this.ready.catch(() => {}); // reported by the first append
   }
   append(event: IdentityEvent): Promise<void> {
     const line = `${JSON.stringify(event)}\n`;

@@ -3,19 +3,27 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { configSchema } from '../../config/schema.ts';
 import { ensureDemoAssets } from '../../demo/demo-assets.ts';
-import { assignTracks, formatResults, scoreAgainstTruth } from '../../demo/demo-report.ts';
+import { demoClipTruth, demoSubjectLabel } from '../../demo/demo-report.ts';
 import { createEnroller } from '../../embed/enroller.ts';
+import { formatReplayScore, inFrameOrder, scoreReplay } from '../../eval/replay-score.ts';
+import { assignTracks } from '../../eval/track-assignment.ts';
 import { decodeImage } from '../../image/decode.ts';
 import { REPO_ROOT, studentModelDir } from '../../models/model-paths.ts';
 import { createEmbedder } from '../../models/registry.ts';
 import { runEmbedded } from '../../pipeline/embedded.ts';
-import { ConsoleAlertSink, FanoutEventSink, JsonlEventSink } from '../../pipeline/event-sink.ts';
+import {
+  ConsoleAlertSink,
+  FanoutEventSink,
+  JsonlEventSink,
+  type EventSink,
+} from '../../pipeline/event-sink.ts';
 import { StaticGallerySource } from '../../pipeline/gallery-source.ts';
+import { stageLine } from '../stage-line.ts';
 
 interface DemoOptions {
   readonly loop?: boolean;
   readonly model?: string;
-  readonly alerts: string;
+  readonly events: string;
 }
 
 /**
@@ -36,8 +44,11 @@ async function demoAction(o: DemoOptions): Promise<void> {
   const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
   const model = o.model ?? (hasStudent ? 'student' : 'teacher');
   if (!hasStudent && !o.model) console.log('no trained student in models/student: the demo runs the teacher');
-  console.log('preparing the demo clip and watchlist (generated once, cached in .cache/demo)…');
+  const progress = stageLine();
+  progress.start('preparing the demo clip and watchlist (generated once, cached in .cache/demo)');
   const assets = await ensureDemoAssets();
+  progress.done(assets.reused ? 'cached' : 'generated');
+  progress.start(`loading the ${model} model and enrolling the watchlist`);
   const probe = await createEmbedder(model);
   const enroller = await createEnroller(model);
   const entries = [];
@@ -51,6 +62,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
   } finally {
     enroller.dispose();
   }
+  progress.done(`${entries.length} people`);
   console.log(
     `watchlist: ${assets.watchlist.map((w) => w.name).join(', ')} (enrolled with teacher${model === 'teacher' ? '' : ' + adapter'})`,
   );
@@ -65,16 +77,26 @@ async function demoAction(o: DemoOptions): Promise<void> {
     embed: { model },
     match: { thresholds: DEMO_THRESHOLDS[probe.name] ?? DEMO_THRESHOLDS.teacher },
   });
-  const alertsPath = resolve(o.alerts);
+  const eventsPath = resolve(o.events);
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
+  // Looping runs forever: events print as they come. A single pass prints them afterwards, in frame order.
+  const sinks: EventSink[] = [new JsonlEventSink(eventsPath, { replace: true })];
+  if (o.loop) sinks.push(new ConsoleAlertSink());
+  progress.start(`processing the clip (${config.cameras[0]!.fps} fps)`);
   const summary = await runEmbedded(config, {
     embedder: probe,
     gallery: new StaticGallerySource(entries, names, probe.dim),
-    sink: new FanoutEventSink([new ConsoleAlertSink(), new JsonlEventSink(alertsPath)]),
+    sink: new FanoutEventSink(sinks),
     signal: abort.signal,
+    onProgress: (p) => progress.update(`${p.frames} frames, ${p.events} events`),
   });
+  progress.done(`${summary.frames} frames, ${summary.events.length} events`);
   probe.dispose();
+  if (!o.loop) {
+    const printer = new ConsoleAlertSink();
+    for (const e of inFrameOrder(summary.events)) await printer.append(e);
+  }
 
   const c = summary.eventCounts;
   console.log(
@@ -82,18 +104,21 @@ async function demoAction(o: DemoOptions): Promise<void> {
       `${summary.facesDetected} faces detected, ${summary.facesEmbedded} embedded, ${summary.droppedFaces} dropped; ` +
       `events: ${c.match} match, ${c.unknown} unknown, ${c.too_small} too small (model ${probe.name})`,
   );
-  const results = scoreAgainstTruth(
-    assets.truth,
-    summary.events,
-    assignTracks(assets.truth, summary.trackBoxes),
-  );
-  console.log(`\nper person against the clip's ground truth:\n${formatResults(results)}`);
-  const enrolled = results.filter((r) => r.watchlistName !== undefined);
-  const falseAlarms = results.filter((r) => r.outcome === 'false alarm' || r.outcome === 'wrong name');
-  console.log(
-    `\nwatchlist people named correctly: ${enrolled.filter((r) => r.outcome === 'named').length} of ${enrolled.length}; ` +
-      `wrong names / false alarms: ${falseAlarms.length}; alerts in ${alertsPath}`,
-  );
+  const truth = demoClipTruth(assets.truth);
+  const score = scoreReplay({
+    truth,
+    enrolled: new Set(entries.map((e) => e.identityId)),
+    events: summary.events,
+    trackSubjects: assignTracks(truth, summary.trackSightings),
+    frames: summary.frames,
+    seconds: summary.seconds,
+  });
+  const table = formatReplayScore(score, {
+    label: demoSubjectLabel(assets.truth),
+    name: (id) => names.get(id) ?? id,
+  });
+  console.log(`\nper person against the clip's ground truth:\n${table}`);
+  console.log(`\nevery decision of this run (one JSON object per line): ${eventsPath}`);
 }
 
 export function register(program: Command): void {
@@ -105,9 +130,9 @@ export function register(program: Command): void {
     .option('--loop', 'keep playing the clip until Ctrl-C')
     .option('--model <model>', 'student (default when trained), teacher, or a model directory')
     .option(
-      '--alerts <file>',
-      'JSONL file the alerts are appended to',
-      join(REPO_ROOT, 'artifacts', 'demo-alerts.jsonl'),
+      '--events <file>',
+      'JSONL file of every decision (match, unknown, too small), rewritten each run',
+      join(REPO_ROOT, 'artifacts', 'demo-events.jsonl'),
     )
     .action(demoAction);
 }
