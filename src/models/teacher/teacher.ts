@@ -185,12 +185,30 @@ class FaceApiTeacherImpl implements FaceApiTeacher {
   async align(image: RgbImage, options: AlignOptions = {}): Promise<AlignedFace[]> {
     this.assertLive();
     assertRgbImage(image);
+    const found = await this.alignIn(image, options);
+    if (found.length > 0 || options.assumeCentred || options.paddedRetry === false) return found;
+    // Tight crop: the face fills the photo. Give the detector the context it was trained with.
+    const pad = Math.round(PADDED_RETRY_MARGIN * Math.max(image.width, image.height));
+    const canvas = padImage(image, pad);
+    let faces = await this.alignIn(canvas, { ...options, assumeCentred: false });
+    if (faces.length === 0) faces = await this.alignIn(canvas, { ...options, assumeCentred: true }, false);
+    // Geometry back in the photo's own coordinates (the chip was cut from the canvas already).
+    return faces.map((f) => ({
+      ...f,
+      box: { ...f.box, x: f.box.x - pad, y: f.box.y - pad },
+      landmarks: f.landmarks.map((v) => v - pad),
+    }));
+  }
+
+  /** One alignment attempt; `detectorFallback` false stops after a failed centred-landmark path. */
+  private async alignIn(image: RgbImage, options: AlignOptions, detectorFallback = true): Promise<AlignedFace[]> {
     const minScore = options.minScore ?? 0.5;
     const input = tf.tensor3d(Int32Array.from(image.data), [image.height, image.width, 3], 'int32');
     try {
       if (options.assumeCentred) {
         const face = await this.centredFace(image, input);
         if (face !== undefined) return [face];
+        if (!detectorFallback) return [];
       }
       const detections = await this.p.ssd.locateFaces(input, { minConfidence: minScore, maxResults: 100 });
       const found = detections
@@ -293,6 +311,31 @@ class FaceApiTeacherImpl implements FaceApiTeacher {
   private assertLive(): void {
     if (this.disposed) throw new Error('teacher has been disposed');
   }
+}
+
+/** Margin added on every side of a photo for the padded retry, as a fraction of its longer side. */
+const PADDED_RETRY_MARGIN = 0.4;
+
+/**
+ * The image in the middle of a larger canvas, the margin filled by replicating the nearest edge pixel
+ * (a flat border would read as a hard edge to the detector; a smeared one reads as background).
+ */
+export function padImage(image: RgbImage, pad: number): RgbImage {
+  const width = image.width + 2 * pad;
+  const height = image.height + 2 * pad;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(image.height - 1, Math.max(0, y - pad));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(image.width - 1, Math.max(0, x - pad));
+      const s = (sy * image.width + sx) * 3;
+      const d = (y * width + x) * 3;
+      data[d] = image.data[s]!;
+      data[d + 1] = image.data[s + 1]!;
+      data[d + 2] = image.data[s + 2]!;
+    }
+  }
+  return { width, height, data };
 }
 
 /** Rounds a box to whole pixels and clips it to the image. */

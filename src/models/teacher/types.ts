@@ -24,6 +24,13 @@ export interface AlignOptions {
   readonly assumeCentred?: boolean;
   /** Minimum detector confidence. */
   readonly minScore?: number;
+  /**
+   * Without `assumeCentred`: when the detector finds nothing, retry on the photo placed in the middle
+   * of a padded canvas (then with the centred-landmark path there). The SSD detector misses faces
+   * that fill the frame (tight, ID-style photos), because it was trained on faces with context.
+   * @defaultValue true
+   */
+  readonly paddedRetry?: boolean;
 }
 
 /** The HR teacher: a FaceEmbedder over canonical chips, plus the detector + landmark aligner. */

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { decodeImage, decodeImageFile } from '../../../src/image/decode.ts';
 import type { RgbImage } from '../../../src/image/rgb-image.ts';
 import { initBackend } from '../../../src/runtime/backend.ts';
-import { landmarksInChip } from '../../../src/models/teacher/align.ts';
+import { landmarkCentre, landmarksInChip } from '../../../src/models/teacher/align.ts';
 import { FIT_LANDMARKS, templatePoint } from '../../../src/models/teacher/face-template.ts';
 import { createTeacher, type FaceApiTeacher } from '../../../src/models/teacher/index.ts';
 
@@ -174,4 +174,41 @@ test('assumeCentred on a centred face crop takes the cheap path and agrees with 
   assert.equal(cheap.score, 1, 'central landmarks accepted without the detector');
   const [a, b] = await teacher.embed([face.chip, cheap.chip]);
   assert.ok(dot(a, b) > 0.9, `cosine to the detector-path chip ${dot(a, b).toFixed(3)}`);
+});
+
+test('a tight, ID-style photo (the face fills it) is aligned through the padded retry', async () => {
+  const looseJpeg = await sharp(join(demoDir, 'sample1.jpg'))
+    .extract({ left: 300, top: 230, width: 420, height: 480 })
+    .jpeg()
+    .toBuffer();
+  const [reference] = await teacher.align(await decodeImage(looseJpeg, 'loose'));
+  assert.ok(reference, 'the loose crop has a face');
+  const xs = reference.landmarks.filter((_, i) => i % 2 === 0);
+  const ys = reference.landmarks.filter((_, i) => i % 2 === 1);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  // The landmarks' bounding box (brows to chin), a little forehead: nothing around the face.
+  const tightJpeg = await sharp(looseJpeg)
+    .extract({
+      left: Math.round(x0),
+      top: Math.round(y0 - 0.1 * (y1 - y0)),
+      width: Math.round(x1 - x0),
+      height: Math.round(1.1 * (y1 - y0)),
+    })
+    .resize(160, 180)
+    .jpeg()
+    .toBuffer();
+  const tight = await decodeImage(tightJpeg, 'tight');
+  assert.equal((await teacher.align(tight, { paddedRetry: false })).length, 0, 'the detector alone misses it');
+  const faces = await teacher.align(tight);
+  assert.equal(faces.length, 1);
+  const [a, b] = await teacher.embed([reference.chip, faces[0]!.chip]);
+  assert.ok(dot(a!, b!) > 0.9, `same face, cosine ${dot(a!, b!)}`);
+  // Geometry is reported in the photo's own pixels: the eye centre lies inside the photo.
+  const [ex, ey] = landmarkCentre(faces[0]!.landmarks, 36, 42);
+  assert.ok(ex >= 0 && ex < tight.width && ey >= 0 && ey < tight.height, `eye at ${ex},${ey}`);
+});
+
+test('the padded retry finds no face where there is none', async () => {
+  const wall = { width: 120, height: 120, data: new Uint8Array(120 * 120 * 3).fill(128) };
+  assert.equal((await teacher.align(wall)).length, 0);
 });
