@@ -2,6 +2,7 @@ import type { RedisClient } from '../store/redis-connection.ts';
 import { eventFromFields, type IdentityEvent } from '../events/identity-event.ts';
 import type { StoredEvent } from '../events/event-log.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
+import { MAX_STREAM_ID, MIN_STREAM_ID } from './stream-id.ts';
 
 export interface EventFilter {
   readonly camera?: string;
@@ -41,6 +42,8 @@ export async function queryEvents(
   page: { cursor?: string; limit: number; maxScan?: number },
 ): Promise<EventPage> {
   const maxScan = page.maxScan ?? 5000;
+  // Nothing is older than the first id (and Redis refuses the exclusive range `(0-0`).
+  if (page.cursor === MIN_STREAM_ID) return { items: [], nextCursor: null };
   const start = filter.fromMs === undefined ? '-' : String(filter.fromMs);
   let end = page.cursor ? `(${page.cursor}` : filter.toMs === undefined ? '+' : String(filter.toMs);
   const items: StoredEvent[] = [];
@@ -88,6 +91,8 @@ export async function readEventsAfter(
   afterId: string,
   count: number,
 ): Promise<{ items: StoredEvent[]; last: string | undefined }> {
+  // Nothing follows the last id (and Redis refuses the exclusive range after it).
+  if (afterId === MAX_STREAM_ID) return { items: [], last: undefined };
   const rows = await redis.xrange(keys.events(), `(${afterId}`, '+', 'COUNT', count);
   const items: StoredEvent[] = [];
   for (const [streamId, fields] of rows) {

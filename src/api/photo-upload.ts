@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import sharp from 'sharp';
 import { EnrolmentError } from '../embed/gallery-embedder.ts';
-import { decodeImage, encodeImage, ImageDecodeError } from '../image/decode.ts';
+import { decodeImage, encodeImage, ImageDecodeError, probeImage } from '../image/decode.ts';
 import { ApiError } from './api-error.ts';
 import type { PhotoEnroller } from './model-holder.ts';
 
@@ -16,7 +15,8 @@ export interface Upload {
   readonly photos: UploadedPhoto[];
 }
 
-export type PhotoRejection = 'not_an_image' | 'too_large' | 'no_face' | 'several_faces';
+export type PhotoRejection =
+  'not_an_image' | 'unsupported_format' | 'too_large' | 'no_face' | 'several_faces';
 
 export interface RejectedPhoto {
   readonly photo: string;
@@ -66,47 +66,81 @@ export interface EmbeddedPhoto {
   readonly jpeg: Buffer;
 }
 
+/** Photo formats accepted for enrolment (docs/API.md); anything else, SVG included, is refused. */
+export const PHOTO_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png']);
+
+export interface PhotoLimits {
+  /** Largest photo accepted, by its header's width × height (api.maxPhotoPixels). */
+  readonly maxPixels: number;
+  /** Photos are downscaled to at most this many pixels before alignment (api.maxEnrolPixels). */
+  readonly enrolPixels: number;
+}
+
 /**
- * Decodes and embeds every photo; if any is unusable, throws 422 PHOTO_REJECTED listing each
- * rejected photo with its reason, so the client can fix them all at once.
+ * Checks every photo's header (empty, not an image, format, size) before anything is decoded or
+ * embedded, then decodes each downscaled to `enrolPixels` and embeds it. If any photo is unusable,
+ * throws 422 PHOTO_REJECTED listing each rejected photo with its reason, so the client can fix them
+ * all at once.
  */
 export async function embedPhotos(
   photos: readonly UploadedPhoto[],
   enroller: PhotoEnroller,
-  maxPixels: number,
+  limits: PhotoLimits,
 ): Promise<EmbeddedPhoto[]> {
+  throwIfRejected(await screenPhotos(photos, limits.maxPixels));
   const accepted: EmbeddedPhoto[] = [];
   const rejected: RejectedPhoto[] = [];
   for (const p of photos) {
     try {
-      accepted.push(await embedOne(p, enroller, maxPixels));
+      accepted.push(await embedOne(p, enroller, limits.enrolPixels));
     } catch (err) {
       rejected.push(rejection(p.name, err));
     }
   }
-  if (rejected.length > 0) {
-    const list = rejected.map((r) => r.message).join('; ');
-    throw new ApiError('PHOTO_REJECTED', `photo(s) rejected: ${list}`, rejected);
-  }
+  throwIfRejected(rejected);
   return accepted;
+}
+
+function throwIfRejected(rejected: readonly RejectedPhoto[]): void {
+  if (rejected.length === 0) return;
+  const list = rejected.map((r) => r.message).join('; ');
+  throw new ApiError('PHOTO_REJECTED', `photo(s) rejected: ${list}`, rejected);
+}
+
+/** The header checks of every photo: cheap, and done before any decoding. */
+export async function screenPhotos(
+  photos: readonly UploadedPhoto[],
+  maxPixels: number,
+): Promise<RejectedPhoto[]> {
+  const rejected: RejectedPhoto[] = [];
+  for (const p of photos) {
+    try {
+      const info = await probeImage(p.bytes, p.name);
+      if (!PHOTO_FORMATS.has(info.format)) throw new UnsupportedFormatError(info.format);
+      if (info.width * info.height > maxPixels) {
+        throw new TooLargeError(`${info.width}x${info.height} is over ${maxPixels} pixels`);
+      }
+    } catch (err) {
+      rejected.push(rejection(p.name, err));
+    }
+  }
+  return rejected;
 }
 
 class TooLargeError extends Error {}
 
+class UnsupportedFormatError extends Error {
+  constructor(readonly format: string) {
+    super(`${format.slice(0, 16)} is not accepted (JPEG or PNG)`);
+  }
+}
+
 async function embedOne(
   p: UploadedPhoto,
   enroller: PhotoEnroller,
-  maxPixels: number,
+  enrolPixels: number,
 ): Promise<EmbeddedPhoto> {
-  const meta = await sharp(p.bytes)
-    .metadata()
-    .catch((err: unknown) => {
-      throw new ImageDecodeError(p.name, err);
-    });
-  if ((meta.width ?? 0) * (meta.height ?? 0) > maxPixels) {
-    throw new TooLargeError(`${meta.width}x${meta.height} is over ${maxPixels} pixels`);
-  }
-  const image = await decodeImage(p.bytes, p.name);
+  const image = await decodeImage(p.bytes, p.name, { maxPixels: enrolPixels });
   const embedding = await enroller.enrolPhoto(image, p.name);
   return { embedding, jpeg: await encodeImage(image, 'jpeg', 90) };
 }
@@ -118,7 +152,31 @@ function rejection(photo: string, err: unknown): RejectedPhoto {
   }
   if (err instanceof TooLargeError)
     return { photo, reason: 'too_large', message: `${photo}: ${err.message}` };
+  if (err instanceof UnsupportedFormatError)
+    return { photo, reason: 'unsupported_format', message: `${photo}: ${err.message}` };
   throw err;
+}
+
+/**
+ * Admission of enrolment uploads: at most `max` in progress (reading, decoding, embedding), so that
+ * concurrent uploads cannot hold more than `max` × (photos × photo size) of memory; `tryEnter`
+ * returns the release, or undefined when full.
+ */
+export class EnrolmentGate {
+  private active = 0;
+
+  constructor(private readonly max: number) {}
+
+  tryEnter(): (() => void) | undefined {
+    if (this.active >= this.max) return undefined;
+    this.active += 1;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.active -= 1;
+    };
+  }
 }
 
 /** Runs enrolments one at a time: embedding is CPU-heavy and the API shares its cores. */

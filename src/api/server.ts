@@ -1,9 +1,9 @@
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { duplicateClient, type RedisClient } from '../store/redis-connection.ts';
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
 import { EventLog } from '../events/event-log.ts';
@@ -16,10 +16,13 @@ import { ApiError } from './api-error.ts';
 import { allows, AuthFailureLimiter, TokenAuthenticator, type Access, type Principal } from './auth.ts';
 import { CameraStore } from '../store/camera-store.ts';
 import type { ModelHolder } from './model-holder.ts';
+import { CameraNetworkPolicy } from '../decode/camera-network-policy.ts';
+import { loggableUrl } from './log-url.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { cameraRoutes } from './routes/cameras.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { eventRoutes } from './routes/events.ts';
+import { faviconRoutes } from './routes/favicon.ts';
 import { healthRoutes } from './routes/health.ts';
 import { watchlistRoutes } from './routes/watchlist.ts';
 import type { ApiSettings } from './settings.ts';
@@ -53,8 +56,30 @@ function isPublicPath(url: string): boolean {
   return url === '/docs' || url.startsWith('/docs/');
 }
 
-/** Headers and query parameters that must never reach a log line. */
+/** Headers that must never reach a log line (query parameters: see loggableUrl). */
 export const REDACT = ['req.headers.authorization', 'headers.authorization', 'req.headers.cookie'];
+
+type ReqSerializer = (req: FastifyRequest) => Record<string, unknown>;
+
+/**
+ * The request serializer of the API's logger: the parent logger's own (if it has one) or method and
+ * address, with the URL's unknown query values redacted (a token sent as `?token=`).
+ */
+function requestSerializer(parent: Logger): ReqSerializer {
+  const own = (parent as unknown as Record<symbol, Record<string, ReqSerializer> | undefined>)[
+    pino.symbols.serializersSym
+  ]?.req;
+  return (req) => ({
+    ...(own ? own(req) : { method: req.method, remoteAddress: req.ip }),
+    url: loggableUrl(req.url),
+  });
+}
+
+/** Swagger UI loads only its own scripts and styles (its styles are partly inline). */
+const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; object-src 'none'; script-src 'self'; script-src-attr 'none'; " +
+  "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; form-action 'self'; " +
+  "frame-ancestors 'none'";
 
 /**
  * Builds the HTTP API (not listening): auth and error handling, OpenAPI at /docs, every route.
@@ -63,14 +88,23 @@ export const REDACT = ['req.headers.authorization', 'headers.authorization', 're
  */
 export async function buildApi(deps: ApiDeps) {
   const { redis, keys, settings } = deps;
-  const logger = (deps.logger ?? log).child(
+  const parentLogger = deps.logger ?? log;
+  const logger = parentLogger.child(
     { component: 'api' },
-    { redact: { paths: REDACT, censor: '[redacted]' } },
+    {
+      redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: { req: requestSerializer(parentLogger) },
+    },
   );
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: settings.bodyLimit,
-    trustProxy: false,
+    trustProxy: trustProxyOption(settings.trustProxy),
+    // A URL that does not decode (`/%ff%fe`) gets the API's error shape, not Fastify's.
+    frameworkErrors: (_err: FastifyError, _req: FastifyRequest, reply: FastifyReply) =>
+      reply
+        .code(400)
+        .send(errorPayload({ status: 400, code: 'VALIDATION_FAILED', message: 'the URL is not valid' })),
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   // JSON and multipart only: a text body is 415, not a string handed to a schema.
@@ -88,18 +122,21 @@ export async function buildApi(deps: ApiDeps) {
     windowMs: settings.authFailureWindowMs,
   });
 
+  // Authentication first: a valid token is never refused by the failure limiter (behind a proxy, or
+  // on a shared address, other clients' failures must not lock its owner out). Only requests that
+  // fail authentication are counted and, past the limit, answered 429 instead of 401.
   app.addHook('onRequest', async (req, reply) => {
     const access: Access = isPublicPath(req.url) ? 'public' : (req.routeOptions.config.access ?? 'admin');
     if (access === 'public') return;
-    const wait = limiter.blockedFor(req.ip);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new ApiError('TOO_MANY_AUTH_FAILURES', 'too many failed authentications; try again later');
-    }
     const principal = auth.authenticate(req.headers.authorization);
     if (!principal) {
-      limiter.recordFailure(req.ip);
       authFailures.inc();
+      const wait = limiter.blockedFor(req.ip);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        throw new ApiError('TOO_MANY_AUTH_FAILURES', 'too many failed authentications; try again later');
+      }
+      limiter.recordFailure(req.ip);
       reply.header('www-authenticate', 'Bearer');
       throw new ApiError('UNAUTHORIZED', 'a valid bearer token is required');
     }
@@ -114,15 +151,17 @@ export async function buildApi(deps: ApiDeps) {
       reply.header('cache-control', 'no-store');
       reply.header('x-frame-options', 'DENY');
     }
+    if (isPublicPath(req.url)) {
+      reply.header('content-security-policy', DOCS_CSP);
+      reply.header('x-frame-options', 'DENY');
+    }
     return payload;
   });
 
   app.setErrorHandler((err: FastifyError | ApiError | z.ZodError, req, reply) => {
     const body = errorBody(err);
     if (body.status >= 500) req.log.error({ err }, 'request failed');
-    return reply
-      .code(body.status)
-      .send({ error: { code: body.code, message: body.message, details: body.details } });
+    return reply.code(body.status).send(errorPayload(body));
   });
   app.setNotFoundHandler((req, reply) =>
     reply
@@ -154,6 +193,7 @@ export async function buildApi(deps: ApiDeps) {
 
   const store = new WatchlistStore(redis, keys);
   const txRedis = duplicateClient(redis);
+  txRedis.on('error', (err: Error) => logger.warn({ err: err.message }, 'transaction connection error'));
   const hub = new AlertHub(redis, keys);
   const eventLog = new EventLog(redis, keys);
   app.addHook('onClose', async () => {
@@ -163,9 +203,16 @@ export async function buildApi(deps: ApiDeps) {
 
   await app.register(healthRoutes(redis, deps.models, deps.metrics));
   await app.register(consoleRoutes);
+  await app.register(faviconRoutes);
   await app.register(
     async (api) => {
-      await api.register(cameraRoutes(new CameraStore(redis, keys), settings.filesDir));
+      await api.register(
+        cameraRoutes(
+          new CameraStore(redis, keys),
+          settings.filesDir,
+          new CameraNetworkPolicy(settings.cameraNetworks),
+        ),
+      );
       await api.register(
         watchlistRoutes({
           redis,
@@ -180,6 +227,7 @@ export async function buildApi(deps: ApiDeps) {
       await api.register(
         alertRoutes(redis, keys, hub, {
           maxClients: settings.maxSseClients,
+          maxClientsPerToken: settings.maxSseClientsPerToken,
           maxReplay: settings.maxSseReplay,
         }),
       );
@@ -194,6 +242,16 @@ interface ErrorBody {
   readonly code: string;
   readonly message: string;
   readonly details?: unknown;
+}
+
+/** The documented error shape of `body`. */
+function errorPayload(body: ErrorBody): { error: Omit<ErrorBody, 'status'> } {
+  return { error: { code: body.code, message: body.message, details: body.details } };
+}
+
+/** ApiSettings.trustProxy as Fastify takes it. */
+function trustProxyOption(value: ApiSettings['trustProxy']): boolean | string[] {
+  return typeof value === 'boolean' ? value : [...value];
 }
 
 function errorBody(err: FastifyError | ApiError | z.ZodError): ErrorBody {

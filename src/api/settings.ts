@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { apiConfigSchema, type ApiConfig } from '../config/schema.ts';
+import { tokenWeakness } from './token-strength.ts';
 
 /**
  * HTTP API settings: the `api` section of the pipeline config (src/config/schema.ts) with environment
  * overrides for what differs per deployment, and the tokens, which come from the environment only
  * (secrets never live in files of the repository):
  * - `BRIDGEFACE_API_PORT`, `BRIDGEFACE_API_HOST` (default 127.0.0.1: expose on purpose);
- * - `BRIDGEFACE_API_TOKENS`: comma-separated `role:token` or `role:name:token` (roles `admin`, `operator`);
+ * - `BRIDGEFACE_API_TOKENS`: comma-separated `role:token` or `role:name:token` (roles `admin`, `operator`;
+ *   token rules in token-strength.ts);
  * - `BRIDGEFACE_FILES_DIR`: the only directory file cameras may read from (unset: no file cameras via the API);
  * - `BRIDGEFACE_EVENTS_TTL_SECONDS`: events older than this are trimmed from the stream (unset: length-bounded only).
  */
@@ -42,8 +44,18 @@ export interface ApiSettings {
   readonly authFailureWindowMs: number;
   /** Concurrent live-alert (SSE) clients. @defaultValue 100 */
   readonly maxSseClients: number;
+  /** Concurrent live-alert (SSE) clients of one token. @defaultValue 10 */
+  readonly maxSseClientsPerToken: number;
   /** Events replayed at most on an SSE resume. @defaultValue 10000 */
   readonly maxSseReplay: number;
+  /** Photos are downscaled to at most this many pixels before alignment. @defaultValue 2,000,000 */
+  readonly maxEnrolPixels: number;
+  /** Enrolment uploads in progress at once; more get 503 ENROLMENT_BUSY. @defaultValue 2 */
+  readonly maxConcurrentEnrolments: number;
+  /** Fastify's trustProxy: which X-Forwarded-For hops name the client. @defaultValue false */
+  readonly trustProxy: boolean | readonly string[];
+  /** CIDRs camera hosts may resolve into beyond the default policy. @defaultValue [] */
+  readonly cameraNetworks: readonly string[];
   /** Events older than this are trimmed (XTRIM MINID); undefined: the stream is bounded by length only. */
   readonly eventsTtlSeconds: number | undefined;
 }
@@ -60,10 +72,13 @@ export class ApiSettingsError extends Error {
   }
 }
 
-const MIN_TOKEN_LENGTH = 16;
 const NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 
-/** Parses `role:token` / `role:name:token` entries; errors never echo a token. */
+/**
+ * Parses `role:token` / `role:name:token` entries (comma-separated). A token is printable ASCII without
+ * spaces, `,` or `:` (so an entry splits one way only) and must pass `tokenWeakness`; an entry with more
+ * than three parts, an invalid name or a weak token is refused. Errors name the entry, never the token.
+ */
 export function parseTokens(spec: string): ApiToken[] {
   const out: ApiToken[] = [];
   const entries = spec
@@ -71,19 +86,25 @@ export function parseTokens(spec: string): ApiToken[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   for (const [i, entry] of entries.entries()) {
+    const where = `BRIDGEFACE_API_TOKENS entry ${i + 1}`;
     const parts = entry.split(':');
     const role = parts[0];
     if (role !== 'admin' && role !== 'operator') {
-      throw new ApiSettingsError(`BRIDGEFACE_API_TOKENS entry ${i + 1}: role must be admin or operator`);
+      throw new ApiSettingsError(`${where}: role must be admin or operator`);
     }
-    const named = parts.length >= 3 && NAME.test(parts[1]!);
-    const name = named ? parts[1]! : `${role}-${i + 1}`;
-    const token = parts.slice(named ? 2 : 1).join(':');
-    if (token.length < MIN_TOKEN_LENGTH) {
+    if (parts.length < 2 || parts.length > 3) {
       throw new ApiSettingsError(
-        `BRIDGEFACE_API_TOKENS entry ${i + 1}: token must be at least ${MIN_TOKEN_LENGTH} characters`,
+        `${where}: expected role:token or role:name:token (a token cannot contain ':')`,
       );
     }
+    if (parts.length === 3 && !NAME.test(parts[1]!)) {
+      throw new ApiSettingsError(`${where}: name must be 1-64 of letters, digits, _ . @ -`);
+    }
+    const name = parts.length === 3 ? parts[1]! : `${role}-${i + 1}`;
+    const token = parts[parts.length - 1]!;
+    const weakness = tokenWeakness(token);
+    if (weakness) throw new ApiSettingsError(`${where}: ${weakness}`);
+    if (out.some((t) => t.token === token)) throw new ApiSettingsError(`${where}: token used twice`);
     out.push({ role, name, token });
   }
   return out;

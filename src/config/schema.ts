@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ignoreZoneSchema } from '../detect/options.ts';
 import { parseRedisNodeUrl, type RedisNodeAddress } from '../store/redis-url.ts';
+import { parseNetwork } from '../decode/camera-network-policy.ts';
+import { GALLERY_MODES } from '../embed/resolution-matched.ts';
 
 /**
  * The pipeline configuration (`bridgeface run --config <file>`): one strict schema per section, every
@@ -69,8 +71,39 @@ export const apiConfigSchema = z.strictObject({
   authFailureWindowMs: z.number().int().min(1000).default(60_000),
   /** Concurrent live-alert (SSE) clients. */
   maxSseClients: z.number().int().min(1).max(10_000).default(100),
+  /** Concurrent live-alert (SSE) clients of one token. */
+  maxSseClientsPerToken: z.number().int().min(1).max(10_000).default(10),
   /** Events replayed at most when a live-alert client resumes. */
   maxSseReplay: z.number().int().min(0).max(1_000_000).default(10_000),
+  /** Photos are downscaled to at most this many pixels when decoded (a face needs ~1-2 MP). */
+  maxEnrolPixels: z.number().int().min(100_000).max(16_000_000).default(2_000_000),
+  /** Enrolment uploads in progress at once (reading, decoding, embedding); more get 503. */
+  maxConcurrentEnrolments: z.number().int().min(1).max(64).default(2),
+  /**
+   * Fastify's `trustProxy`: false (default: the client address is the socket's), true (trust every
+   * X-Forwarded-For hop: only behind a proxy that overwrites the header), or the proxies' addresses
+   * or CIDRs. Set it behind a reverse proxy, else every client shares the proxy's address (and its
+   * failed-authentication count).
+   */
+  trustProxy: z.union([z.boolean(), z.array(z.string().min(1).max(64)).max(64)]).default(false),
+  /**
+   * Networks (CIDR, e.g. `10.20.0.0/16`, `127.0.0.1/32`) camera hosts may resolve into although the
+   * camera network policy refuses them by default: loopback, link-local, unspecified and cloud
+   * metadata addresses. Applied when the API registers a camera and by camera workers before each
+   * connect (src/decode/camera-network-policy.ts).
+   */
+  cameraNetworks: z
+    .array(
+      z.string().superRefine((cidr, ctx) => {
+        try {
+          parseNetwork(cidr);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        }
+      }),
+    )
+    .max(256)
+    .default([]),
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;
@@ -161,6 +194,25 @@ export const configSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(64).default(4),
     })
     .prefault({}),
+  /**
+   * How a watchlist photo becomes its stored vector, for every enrolment path (CLI, API, demo, replay)
+   * and `eval --cross` (src/embed/resolution-matched.ts). Changing it needs a re-enrolment.
+   */
+  enrol: z
+    .strictObject({
+      /**
+       * `fused` (default): the adapted HR vector plus the student's template of the photo rendered at CCTV
+       * sizes; `adapted-hr`: the HR vector alone (the paper's gallery); `student-lr`: the template alone.
+       * Measured on LFW DevTest, HR gallery vs 16 px probe: 82.7% (adapted-hr), 82.8% (student-lr),
+       * 86.3% (fused) with the session-1 student (docs/BENCHMARKS.md, "Gallery modes").
+       */
+      gallery: z.enum(GALLERY_MODES).default('fused'),
+      /** LR sides (px) the photo is rendered at for the student's template. */
+      lrSizes: z.array(z.number().int().min(6).max(64)).min(1).max(8).default([12, 16, 24]),
+      /** Also render the photo in greyscale (night/IR cameras). */
+      greyscale: z.boolean().default(true),
+    })
+    .prefault({}),
   queue: z
     .strictObject({
       maxBacklog: z.number().int().min(1).default(200),
@@ -207,5 +259,6 @@ export const configSchema = z.strictObject({
 });
 
 export type CameraConfig = z.output<typeof cameraSchema>;
+export type EnrolConfig = z.output<typeof configSchema>['enrol'];
 export type RedisConfig = z.output<typeof configSchema>['redis'];
 export type BridgefaceConfig = z.output<typeof configSchema>;

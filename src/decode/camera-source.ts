@@ -3,7 +3,9 @@ import type { PassThrough } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { log } from '../util/log.ts';
+import { maskUrlPassword } from '../util/mask-url-password.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import { CameraUrlRefusedError, parseNetworkUrl, type CameraNetworkPolicy } from './camera-network-policy.ts';
 import { FrameAssembler } from './frame-assembler.ts';
 
 /** connecting → live → (ended | backoff → connecting …) ; failed after maxRestarts; stopped by close(). */
@@ -28,6 +30,11 @@ export interface CameraSourceOptions {
   /** A live stream that delivers no frame for this long is restarted (watchdog). @defaultValue 10000 */
   readonly stallTimeoutMs?: number;
   readonly ffmpegPath: string;
+  /**
+   * Where network cameras may connect: checked (the host resolved) before every FFmpeg start; a
+   * refused address fails the camera. The config's api.cameraNetworks feeds it in the pipeline.
+   */
+  readonly networkPolicy: CameraNetworkPolicy;
 }
 
 export interface Frame {
@@ -58,6 +65,12 @@ interface CameraSourceEvents {
 function isStream(url: string): boolean {
   return /^(rtsps?|https?):\/\//i.test(url);
 }
+
+/** Protocols FFmpeg may use per camera scheme: no file:, no other schemes a playlist could name. */
+const PROTOCOLS: Readonly<Record<string, string>> = {
+  rtsp: 'rtsp,rtp,srtp,udp,tcp,tls,http,https',
+  http: 'http,https,tcp,tls,crypto',
+};
 
 /**
  * One FFmpeg process per camera, decoding to raw RGB frames at a fixed size and rate. Failures never
@@ -114,14 +127,40 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     this.emit('state', this.status());
   }
 
+  /**
+   * Checks the camera's host against the network policy (resolving it now), then starts FFmpeg on
+   * the parsed URL. A refused host fails the camera; an unresolvable one backs off and retries.
+   */
   private spawn(): void {
-    const o = this.options;
     this.assembler.reset();
     this.nextAttemptAtMs = null;
     this.setState('connecting');
-    const input = o.url.replace(/^file:\/\//, '');
+    const network = parseNetworkUrl(this.options.url);
+    if (!network) {
+      this.startFfmpeg(this.options.url.replace(/^file:\/\//, ''));
+      return;
+    }
+    this.options.networkPolicy.check(network.href).then(
+      () => {
+        if (!this.closing) this.startFfmpeg(network.href);
+      },
+      (err: unknown) => {
+        if (this.closing) return;
+        const message = err instanceof Error ? err.message : String(err);
+        if (err instanceof CameraUrlRefusedError) this.fail(message);
+        else this.retryLater(message);
+      },
+    );
+  }
+
+  private startFfmpeg(input: string): void {
+    const o = this.options;
     const inputOptions: string[] = [];
-    if (/^rtsps?:/i.test(o.url)) inputOptions.push('-rtsp_transport', 'tcp');
+    const scheme = /^(rtsps?|https?):/i.exec(input)?.[1]?.toLowerCase();
+    if (scheme !== undefined) {
+      inputOptions.push('-protocol_whitelist', PROTOCOLS[scheme.startsWith('rtsp') ? 'rtsp' : 'http']!);
+    }
+    if (scheme?.startsWith('rtsp')) inputOptions.push('-rtsp_transport', 'tcp');
     if (!isStream(o.url)) {
       if (o.loop) inputOptions.push('-stream_loop', '-1');
       if (o.realtime) inputOptions.push('-re');
@@ -189,13 +228,19 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     this.watchdog.unref();
   }
 
+  /** Marks the camera failed for good (no retry), with a masked reason. */
+  private fail(reason: string): void {
+    this.lastError = maskUrlPassword(reason);
+    log.error({ camera: this.options.id, error: this.lastError }, 'camera failed');
+    this.setState('failed');
+  }
+
   private onExit(err: Error | undefined): void {
     if (this.command === undefined) return; // already handled (error and end can both fire)
     this.command = undefined;
     this.output = undefined;
     clearTimeout(this.watchdog);
     if (this.closing) return;
-    const wasLive = this.state === 'live';
     if (err === undefined && !isStream(this.options.url) && !this.options.loop) {
       if (this.assembler.pendingBytes > 0) {
         log.warn(
@@ -206,9 +251,14 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
       this.setState('ended');
       return;
     }
-    const message = err ? err.message.split('\n')[0] : 'stream ended';
+    this.retryLater(err ? (err.message.split('\n')[0] ?? '') : 'stream ended');
+  }
+
+  /** Counts a failed start (unless the stream was live) and reconnects after a backoff, or fails. */
+  private retryLater(reason: string): void {
+    const message = maskUrlPassword(reason);
     this.lastError = message;
-    if (!wasLive) this.consecutiveFailures++;
+    if (this.state !== 'live') this.consecutiveFailures++;
     const max = this.options.maxRestarts ?? Infinity;
     if (this.consecutiveFailures > max) {
       log.error(

@@ -1,4 +1,5 @@
 import type { BridgefaceConfig, CameraConfig } from '../config/schema.ts';
+import { CameraNetworkPolicy } from '../decode/camera-network-policy.ts';
 import { CameraSource, type CameraStatus } from '../decode/camera-source.ts';
 import { locateFfmpeg } from '../decode/ffmpeg-binary.ts';
 import { createFaceDetector, type FaceDetectorOptions } from '../detect/index.ts';
@@ -57,10 +58,11 @@ export async function startCameraStage(
       code: 'FFMPEG_MISSING',
     });
   const running = new Map<string, RunningCamera>();
+  const networkPolicy = new CameraNetworkPolicy(config.api.cameraNetworks);
 
   const start = async (camera: CameraConfig): Promise<void> => {
     const detector = await createFaceDetector(detectorOptionsFor(config, camera));
-    const source = new CameraSource({ ...camera, ffmpegPath: ffmpeg.path });
+    const source = new CameraSource({ ...camera, ffmpegPath: ffmpeg.path, networkPolicy });
     const pipeline = new CameraPipeline(source, detector, sink, metrics, {
       cameraId: camera.id,
       fps: camera.fps,

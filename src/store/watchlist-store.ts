@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './redis-connection.ts';
 import type { GalleryEntry } from '../match/gallery.ts';
 import type { RedisKeys } from './redis-keys.ts';
+import { checkIdentityName } from './identity-name.ts';
 
 export interface Identity {
   readonly id: string;
@@ -51,9 +52,7 @@ export class WatchlistStore {
   ) {}
 
   async enrol(enrolment: Enrolment): Promise<Identity> {
-    const name = enrolment.name.trim();
-    if (name.length === 0 || name.length > 200)
-      throw new RangeError('identity name must be 1-200 characters');
+    const name = checkIdentityName(enrolment.name);
     if (enrolment.embeddings.length === 0) throw new RangeError(`identity '${name}': no enrolment embedding`);
     const id = randomUUID();
     const dim = enrolment.embeddings[0]!.length;

@@ -22,11 +22,14 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-/** The API over a test Redis prefix; models stay "loading" unless an enroller is given. */
+/**
+ * The API over a test Redis prefix (on the shared Redis, or `redisUrl`); models stay "loading" unless
+ * an enroller is given.
+ */
 export async function apiFixture(
-  o: { enroller?: PhotoEnroller; settings?: Partial<ApiSettings>; logger?: Logger } = {},
+  o: { enroller?: PhotoEnroller; settings?: Partial<ApiSettings>; logger?: Logger; redisUrl?: string } = {},
 ): Promise<ApiFixture> {
-  const { redis, keys, cleanup } = await testRedis();
+  const { redis, keys, cleanup } = await testRedis(o.redisUrl);
   const settings: ApiSettings = {
     ...DEFAULT_API_SETTINGS,
     tokens: parseTokens(`admin:alice:${ADMIN_TOKEN},operator:bob:${OPERATOR_TOKEN}`),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -50,7 +51,32 @@ describe('settings', () => {
       () => parseTokens('admin:short'),
       (e: Error) => e instanceof ApiSettingsError && !e.message.includes('short'),
     );
-    assert.equal(parseTokens('admin:with:colons:in:it:0123456789')[0]!.token, 'colons:in:it:0123456789');
+  });
+
+  test('tokens: an entry splits one way only; weak and unmatchable tokens are refused at start', () => {
+    const hex = randomBytes(16).toString('hex');
+    assert.deepEqual(parseTokens(`admin:k3y:${hex}`)[0], { role: 'admin', name: 'k3y', token: hex });
+    const refused = (spec: string, why: RegExp): void => {
+      assert.throws(
+        () => parseTokens(spec),
+        (e: Error) =>
+          e instanceof ApiSettingsError && why.test(e.message) && !e.message.includes(spec.slice(-8)),
+        spec,
+      );
+    };
+    refused(`admin:k3y:${hex}:more`, /role:name:token/);
+    refused(`admin:bad name:${hex}`, /name must be/);
+    refused('admin:aaaaaaaaaaaaaaaa', /too simple/);
+    refused('admin:abababababababababababab', /too simple/);
+    refused('admin:0123456789abcde', /16-512 characters/);
+    refused(`admin:${hex.slice(0, 10)} ${hex.slice(10)}`, /printable ASCII/);
+    refused(`admin:${hex}é`, /printable ASCII/);
+    refused(`admin:a:${hex},operator:b:${hex}`, /used twice/);
+    // What the README and docs tell operators to use passes, every time.
+    for (let i = 0; i < 200; i++) {
+      const t = randomBytes(16).toString('hex');
+      assert.equal(parseTokens(`operator:${t}`)[0]!.token, t);
+    }
   });
 
   test('from env: tokens required, port parsed', () => {
@@ -221,12 +247,45 @@ describe('auth failure rate limit', () => {
   });
   after(() => f.close());
 
-  test('an address with too many failures gets 429, even with a good token', async () => {
+  test('an address with too many failures gets 429; a valid token from it is never refused', async () => {
     for (let i = 0; i < 3; i++) assert.equal((await f.app.inject({ url: '/api/cameras' })).statusCode, 401);
-    const blocked = await f.app.inject({ url: '/api/cameras', headers: admin });
+    const blocked = await f.app.inject({ url: '/api/cameras', headers: { authorization: 'Bearer wrong' } });
     assert.equal(blocked.statusCode, 429);
     assert.equal(blocked.json().error.code, 'TOO_MANY_AUTH_FAILURES');
     assert.ok(Number(blocked.headers['retry-after']) > 0);
+    assert.equal((await f.app.inject({ url: '/api/cameras', headers: admin })).statusCode, 200);
+    assert.equal((await f.app.inject({ url: '/api/me', headers: operator })).statusCode, 200);
     assert.equal((await f.app.inject({ url: '/healthz' })).statusCode, 200, 'health stays open');
+  });
+
+  test('browsers asking for /favicon.ico get an icon, not a failed authentication', async () => {
+    const g = await apiFixture({ settings: { authFailuresPerWindow: 3, authFailureWindowMs: 3_600_000 } });
+    try {
+      for (let i = 0; i < 10; i++) {
+        const icon = await g.app.inject({ url: '/favicon.ico' });
+        assert.equal(icon.statusCode, 200);
+        assert.equal(icon.headers['content-type'], 'image/x-icon');
+      }
+      assert.equal((await g.app.inject({ url: '/favicon.svg' })).statusCode, 200);
+      const page = await g.app.inject({ url: '/console/' });
+      assert.match(page.body, /rel="icon"[^>]*href="\/favicon\.svg"/);
+      assert.equal((await g.app.inject({ url: '/api/cameras', headers: admin })).statusCode, 200);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('behind a trusted proxy each client has its own failure count', async () => {
+    const g = await apiFixture({
+      settings: { authFailuresPerWindow: 2, authFailureWindowMs: 3_600_000, trustProxy: ['127.0.0.1'] },
+    });
+    try {
+      const from = (client: string) => ({ 'x-forwarded-for': client });
+      for (let i = 0; i < 2; i++) await g.app.inject({ url: '/api/me', headers: from('203.0.113.1') });
+      assert.equal((await g.app.inject({ url: '/api/me', headers: from('203.0.113.1') })).statusCode, 429);
+      assert.equal((await g.app.inject({ url: '/api/me', headers: from('203.0.113.2') })).statusCode, 401);
+    } finally {
+      await g.close();
+    }
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CameraStore, type CameraChange } from '../../src/store/camera-store.ts';
-import { checkCameraUrl, maskCameraUrl } from '../../src/api/camera-url.ts';
+import { checkCameraUrl } from '../../src/api/camera-url.ts';
+import { maskUrlPassword } from '../../src/util/mask-url-password.ts';
 import { ApiError } from '../../src/api/api-error.ts';
 import { admin, apiFixture, operator, type ApiFixture } from './api-fixture.ts';
 
@@ -31,10 +32,11 @@ async function rejected(url: string, filesDir: string | null = files): Promise<s
 }
 
 describe('camera URL checks', () => {
-  test('network schemes with a host are accepted', async () => {
-    for (const u of ['rtsp://10.0.0.5:554/s1', 'rtsps://cam/x', 'http://cam/mjpeg', 'HTTPS://cam/x']) {
+  test('network schemes with a host are accepted, stored as parsed', async () => {
+    for (const u of ['rtsp://10.0.0.5:554/s1', 'rtsps://cam/x', 'http://cam/mjpeg']) {
       assert.equal(await checkCameraUrl(u, undefined), u);
     }
+    assert.equal(await checkCameraUrl('HTTPS://cam/x', undefined), 'https://cam/x');
   });
 
   test('other schemes are rejected', async () => {
@@ -71,8 +73,8 @@ describe('camera URL checks', () => {
   });
 
   test('passwords are masked', () => {
-    assert.equal(maskCameraUrl('rtsp://u:secret@cam/s'), 'rtsp://u:***@cam/s');
-    assert.equal(maskCameraUrl('rtsp://cam/s'), 'rtsp://cam/s');
+    assert.equal(maskUrlPassword('rtsp://u:secret@cam/s'), 'rtsp://u:***@cam/s');
+    assert.equal(maskUrlPassword('rtsp://cam/s'), 'rtsp://cam/s');
   });
 });
 

@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { CameraSource, type CameraState, type Frame } from '../../src/decode/camera-source.ts';
+import { CameraNetworkPolicy } from '../../src/decode/camera-network-policy.ts';
 import { locateFfmpeg } from '../../src/decode/ffmpeg-binary.ts';
 
 const run = promisify(execFile);
 let dir = '';
 let ffmpegPath = '';
+/** These tests use loopback cameras: they opt in, as a site's config would (api.cameraNetworks). */
+const networkPolicy = new CameraNetworkPolicy(['127.0.0.0/8']);
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bf-decode-'));
@@ -65,6 +68,7 @@ test('a file decodes to whole RGB frames at the requested size and rate, then en
     width: 32,
     height: 24,
     ffmpegPath,
+    networkPolicy,
   });
   const { frames, states } = collect(src);
   src.start();
@@ -93,6 +97,7 @@ test('a looped file keeps delivering past its length', async () => {
     height: 12,
     loop: true,
     ffmpegPath,
+    networkPolicy,
   });
   const { frames } = collect(src);
   src.start();
@@ -112,6 +117,7 @@ test('an unreachable RTSP URL backs off and retries without throwing', async () 
     height: 12,
     backoff: { initialMs: 50, maxMs: 200, factor: 2, jitter: 0.1 },
     ffmpegPath,
+    networkPolicy,
   });
   const { states } = collect(src);
   src.start();
@@ -152,6 +158,7 @@ test('a truncated, corrupt file is reported and, after maxRestarts, marked faile
     maxRestarts: 1,
     backoff: { initialMs: 20, maxMs: 50, factor: 2, jitter: 0 },
     ffmpegPath,
+    networkPolicy,
   });
   src.start();
   await waitFor(src, (s) => s === 'failed');
@@ -167,6 +174,7 @@ test('a truncated, corrupt file is reported and, after maxRestarts, marked faile
     height: 12,
     maxRestarts: 0,
     ffmpegPath,
+    networkPolicy,
   });
   const { frames } = collect(cut);
   cut.start();
@@ -177,11 +185,13 @@ test('a truncated, corrupt file is reported and, after maxRestarts, marked faile
 
 test('bad options are rejected with a message naming the camera', () => {
   assert.throws(
-    () => new CameraSource({ id: 'x', url: 'a.mp4', fps: 0, width: 10, height: 10, ffmpegPath }),
+    () =>
+      new CameraSource({ id: 'x', url: 'a.mp4', fps: 0, width: 10, height: 10, ffmpegPath, networkPolicy }),
     /camera x: fps/,
   );
   assert.throws(
-    () => new CameraSource({ id: 'y', url: 'a.mp4', fps: 5, width: 0, height: 10, ffmpegPath }),
+    () =>
+      new CameraSource({ id: 'y', url: 'a.mp4', fps: 5, width: 0, height: 10, ffmpegPath, networkPolicy }),
     /camera y: width/,
   );
 });

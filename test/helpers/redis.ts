@@ -8,8 +8,10 @@ import { redisUrl } from '../../src/store/redis-url.ts';
  * A Redis connection and a key prefix unique to this test run, plus cleanup that deletes every key
  * under the prefix: CI shares one Redis across runs.
  */
-export async function testRedis(): Promise<{ redis: Redis; keys: RedisKeys; cleanup: () => Promise<void> }> {
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 2 });
+export async function testRedis(
+  url: string = redisUrl(),
+): Promise<{ redis: Redis; keys: RedisKeys; cleanup: () => Promise<void> }> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
   const keys = new RedisKeys(`bftest-${randomBytes(4).toString('hex')}`);
   const cleanup = async (): Promise<void> => {
     await deleteAllKeys(redis, keys);

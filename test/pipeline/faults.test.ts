@@ -89,6 +89,8 @@ test('a camera role survives a truncated clip, a garbage file and an unreachable
       cam('rtsp', 'rtsp://127.0.0.1:9/none'),
     ],
     detector: { type: 'tiled-tiny', minFaceSize: 14, motion: false },
+    // The rtsp camera is on loopback, which the camera network policy refuses unless allowed.
+    api: { cameraNetworks: ['127.0.0.0/8'] },
   });
   const role = await startCameraRole(config, redis);
   const status = async (): Promise<Map<string, CameraStatus>> => {

@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { cameraSchema, type CameraConfig } from '../../config/schema.ts';
 import { ApiError, notFound } from '../api-error.ts';
 import type { CameraStatus, CameraStore } from '../../store/camera-store.ts';
-import { checkCameraUrl, maskCameraUrl } from '../camera-url.ts';
+import { checkCameraUrl } from '../camera-url.ts';
 import type { ZodTypeProvider } from '../zod-schema.ts';
+import type { CameraNetworkPolicy } from '../../decode/camera-network-policy.ts';
+import { maskUrlPassword } from '../../util/mask-url-password.ts';
 
 const idParams = z.strictObject({ id: cameraSchema.shape.id });
 
@@ -24,11 +26,22 @@ const patchSchema = z.strictObject({
 
 type CameraView = CameraConfig & { status: CameraStatus | null };
 
-function view(c: CameraConfig, status: CameraStatus | undefined): CameraView {
-  return { ...c, url: maskCameraUrl(c.url), status: status ?? null };
+/** A worker's status with every string masked (its lastError may quote the camera URL). */
+function maskStatus(status: CameraStatus): CameraStatus {
+  return Object.fromEntries(
+    Object.entries(status).map(([k, v]) => [k, typeof v === 'string' ? maskUrlPassword(v) : v]),
+  );
 }
 
-export function cameraRoutes(cameras: CameraStore, filesDir: string | undefined) {
+function view(c: CameraConfig, status: CameraStatus | undefined): CameraView {
+  return { ...c, url: maskUrlPassword(c.url), status: status ? maskStatus(status) : null };
+}
+
+export function cameraRoutes(
+  cameras: CameraStore,
+  filesDir: string | undefined,
+  policy: CameraNetworkPolicy,
+) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -51,7 +64,7 @@ export function cameraRoutes(cameras: CameraStore, filesDir: string | undefined)
       '/cameras',
       { config: { access: 'admin' }, schema: { tags: ['cameras'], body: cameraSchema } },
       async (req, reply) => {
-        const camera = { ...req.body, url: await checkCameraUrl(req.body.url, filesDir) };
+        const camera = { ...req.body, url: await checkCameraUrl(req.body.url, filesDir, policy) };
         if (!(await cameras.add(camera)))
           throw new ApiError('CONFLICT', `camera ${camera.id} already exists`);
         return reply.code(201).send(view(camera, undefined));
@@ -67,10 +80,10 @@ export function cameraRoutes(cameras: CameraStore, filesDir: string | undefined)
         const patch = Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== undefined));
         const merged = cameraSchema.parse({ ...existing, ...patch, id: existing.id });
         // The console sends back the masked URL it was shown: that means "unchanged".
-        const unchanged = req.body.url === undefined || req.body.url === maskCameraUrl(existing.url);
+        const unchanged = req.body.url === undefined || req.body.url === maskUrlPassword(existing.url);
         const camera = {
           ...merged,
-          url: unchanged ? existing.url : await checkCameraUrl(merged.url, filesDir),
+          url: unchanged ? existing.url : await checkCameraUrl(merged.url, filesDir, policy),
         };
         if (!(await cameras.replace(camera))) throw notFound(`camera ${req.params.id}`);
         return view(camera, (await cameras.statuses()).get(camera.id));

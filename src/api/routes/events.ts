@@ -19,14 +19,20 @@ export const decisionsParam = z
   .transform((s) => s.split(',').filter((x) => x !== ''))
   .pipe(z.array(decision).max(3));
 
-/** Milliseconds since epoch or an ISO 8601 date. */
+/** Latest time a JavaScript Date can hold (ms since epoch); later bounds are refused. */
+const MAX_TIME_MS = 8_640_000_000_000_000;
+
+/** Milliseconds since epoch or an ISO 8601 date, from 1970 up to the largest Date. */
 const timeParam = z
   .string()
   .max(40)
   .transform((s, ctx) => {
     const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: 'expected ms since epoch or an ISO 8601 date' });
+    if (!Number.isInteger(ms) || ms < 0 || ms > MAX_TIME_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected ms since epoch or an ISO 8601 date, from 1970 to 275760-09-13',
+      });
       return z.NEVER;
     }
     return ms;

@@ -5,7 +5,8 @@ import type { RedisKeys } from '../../store/redis-keys.ts';
 import type { WatchlistStore } from '../../store/watchlist-store.ts';
 import { ApiError, notFound } from '../api-error.ts';
 import type { ModelHolder } from '../model-holder.ts';
-import { embedPhotos, readUpload, SerialQueue } from '../photo-upload.ts';
+import { EnrolmentGate, embedPhotos, readUpload, SerialQueue, type PhotoLimits } from '../photo-upload.ts';
+import { checkIdentityName, IdentityNameError } from '../../store/identity-name.ts';
 import { purgeIdentityEvents } from '../retention.ts';
 import type { ApiSettings } from '../settings.ts';
 import type { WatchlistPhotos } from '../watchlist-photos.ts';
@@ -21,7 +22,15 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
-const nameSchema = z.string().trim().min(1, 'name: 1-200 characters').max(200, 'name: 1-200 characters');
+/** The identity name of an upload, checked by the store's own rule before any photo is decoded. */
+function uploadName(raw: string | undefined): string {
+  try {
+    return checkIdentityName(raw ?? '');
+  } catch (err) {
+    if (err instanceof IdentityNameError) throw new ApiError('VALIDATION_FAILED', err.message);
+    throw err;
+  }
+}
 
 export interface WatchlistRouteDeps {
   readonly redis: RedisClient;
@@ -41,6 +50,21 @@ function imageType(bytes: Buffer): string {
 
 export function watchlistRoutes(d: WatchlistRouteDeps) {
   const serial = new SerialQueue();
+  const gate = new EnrolmentGate(d.settings.maxConcurrentEnrolments);
+  const limits: PhotoLimits = {
+    maxPixels: d.settings.maxPhotoPixels,
+    enrolPixels: d.settings.maxEnrolPixels,
+  };
+  /** Runs an upload's work inside the enrolment gate: 503 ENROLMENT_BUSY when it is full. */
+  const admitted = async <T>(work: () => Promise<T>): Promise<T> => {
+    const leave = gate.tryEnter();
+    if (!leave) throw new ApiError('ENROLMENT_BUSY', 'too many enrolments in progress; retry shortly');
+    try {
+      return await work();
+    } finally {
+      leave();
+    }
+  };
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -76,18 +100,18 @@ export function watchlistRoutes(d: WatchlistRouteDeps) {
         },
       },
       async (req, reply) => {
-        const upload = await readUpload(req, ['name']);
-        const name = nameSchema.safeParse(upload.fields.name ?? '');
-        if (!name.success)
-          throw new ApiError('VALIDATION_FAILED', name.error.issues[0]?.message ?? 'name invalid');
-        const identity = await serial.run(async () => {
-          const enroller = d.models.get();
-          const accepted = await embedPhotos(upload.photos, enroller, d.settings.maxPhotoPixels);
-          return d.store.enrol({
-            name: name.data,
-            model: enroller.model,
-            embeddings: accepted.map((a) => a.embedding),
-            photos: accepted.map((a) => a.jpeg),
+        const identity = await admitted(async () => {
+          const upload = await readUpload(req, ['name']);
+          const name = uploadName(upload.fields.name);
+          return serial.run(async () => {
+            const enroller = d.models.get();
+            const accepted = await embedPhotos(upload.photos, enroller, limits);
+            return d.store.enrol({
+              name,
+              model: enroller.model,
+              embeddings: accepted.map((a) => a.embedding),
+              photos: accepted.map((a) => a.jpeg),
+            });
           });
         });
         return reply.code(201).send(identity);
@@ -102,16 +126,18 @@ export function watchlistRoutes(d: WatchlistRouteDeps) {
       },
       async (req) => {
         if (!(await d.store.get(req.params.id))) throw notFound(`identity ${req.params.id}`);
-        const upload = await readUpload(req, []);
-        const photos = await serial.run(async () => {
-          const enroller = d.models.get();
-          const accepted = await embedPhotos(upload.photos, enroller, d.settings.maxPhotoPixels);
-          return d.photos.add(
-            req.params.id,
-            enroller.model,
-            accepted.map((a) => a.embedding),
-            accepted.map((a) => a.jpeg),
-          );
+        const photos = await admitted(async () => {
+          const upload = await readUpload(req, []);
+          return serial.run(async () => {
+            const enroller = d.models.get();
+            const accepted = await embedPhotos(upload.photos, enroller, limits);
+            return d.photos.add(
+              req.params.id,
+              enroller.model,
+              accepted.map((a) => a.embedding),
+              accepted.map((a) => a.jpeg),
+            );
+          });
         });
         return { id: req.params.id, photos };
       },

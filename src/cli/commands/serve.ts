@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { configOrDefaults } from '../options.ts';
 import { applyRetention } from '../../api/retention.ts';
 import { CameraStore } from '../../store/camera-store.ts';
@@ -10,6 +11,9 @@ import { PipelineMetrics } from '../../metrics/pipeline-metrics.ts';
 import { createRedisClient } from '../../store/redis-connection.ts';
 import { RedisKeys } from '../../store/redis-keys.ts';
 import { log } from '../../util/log.ts';
+
+/** After SIGINT/SIGTERM the process exits within this long, whatever hangs. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
 
 interface ServeOptions {
   readonly config?: string;
@@ -32,12 +36,16 @@ export function register(program: Command): void {
         config.api,
         o.port === undefined ? process.env : { ...process.env, BRIDGEFACE_API_PORT: o.port },
       );
+      log.info(
+        { tokens: settings.tokens.map((t) => `${t.name} (${t.role})`) },
+        'API tokens loaded (names and roles only)',
+      );
       const redis = createRedisClient(config.redis, {
         maxRetriesPerRequest: 2,
         connectTimeout: 5000,
       });
       const keys = new RedisKeys(config.redis.prefix);
-      const enroller = createEnroller(o.model ?? config.embed.model);
+      const enroller = createEnroller(o.model ?? config.embed.model, config.enrol);
       enroller.catch((err: unknown) =>
         log.error({ err }, 'face models failed to load; enrolment is unavailable'),
       );
@@ -71,8 +79,19 @@ export function register(program: Command): void {
         process.on('SIGTERM', stop);
       });
       clearInterval(retention);
+      // Bounded shutdown: open streams are ended by the API's close; whatever still hangs (a Redis
+      // that does not answer, a model still loading) cannot keep the process past the deadline.
+      const deadline = setTimeout(() => {
+        log.error({ ms: SHUTDOWN_DEADLINE_MS }, 'shutdown took too long; exiting');
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
       await app.close();
-      await enroller.then((e) => e.dispose()).catch(() => undefined);
       redis.disconnect();
+      await Promise.race([
+        enroller.then((e) => e.dispose()).catch(() => undefined),
+        sleep(1000, undefined, { ref: false }),
+      ]);
+      clearTimeout(deadline);
     });
 }

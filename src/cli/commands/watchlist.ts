@@ -8,6 +8,8 @@ import { createRedisClient } from '../../store/redis-connection.ts';
 import { RedisKeys } from '../../store/redis-keys.ts';
 import { WatchlistStore } from '../../store/watchlist-store.ts';
 import { readFile } from 'node:fs/promises';
+import { checkIdentityName } from '../../store/identity-name.ts';
+import { printable } from '../../util/printable.ts';
 
 interface StoreOptions {
   readonly config?: string;
@@ -34,24 +36,26 @@ export function register(program: Command): void {
     .option('--config <file>', 'pipeline config (Redis, embed model)')
     .argument('<photos...>', 'JPEG/PNG photos of the person')
     .action(async (photos: string[], o: StoreOptions & { name: string }) => {
+      const name = checkIdentityName(o.name); // before loading models or reading photos
       await withStore(o, async (store, config) => {
         // The watchlist lives in the probe model's space: the student's (teacher + adapter) by default.
-        const enroller = await createEnroller(config.embed.model);
+        const enroller = await createEnroller(config.embed.model, config.enrol);
         try {
           const embeddings: Float32Array[] = [];
           const jpegs: Buffer[] = [];
           for (const photo of photos) {
-            embeddings.push(await enroller.enrolPhoto(await decodeImageFile(photo), basename(photo)));
+            const image = await decodeImageFile(photo, { maxPixels: config.api.maxEnrolPixels });
+            embeddings.push(await enroller.enrolPhoto(image, basename(photo)));
             jpegs.push(await readFile(photo));
           }
           const identity = await store.enrol({
-            name: o.name,
+            name,
             model: enroller.model,
             embeddings,
             photos: jpegs,
           });
           console.log(
-            `enrolled ${identity.name} (${identity.id}) from ${photos.length} photo(s) in the ${identity.model} space`,
+            `enrolled ${printable(identity.name)} (${identity.id}) from ${photos.length} photo(s) in the ${identity.model} space`,
           );
         } finally {
           enroller.dispose();
@@ -67,7 +71,10 @@ export function register(program: Command): void {
       await withStore(o, async (store) => {
         const all = await store.list();
         if (o.json) console.log(JSON.stringify(all, null, 2));
-        else for (const i of all) console.log(`${i.id}  ${i.name}  photos=${i.photos}  model=${i.model}`);
+        // Names come from uploads: escapes and bidi controls are replaced, never sent to the terminal.
+        else
+          for (const i of all)
+            console.log(`${i.id}  ${printable(i.name)}  photos=${i.photos}  model=${printable(i.model)}`);
         if (!o.json && all.length === 0) console.log('(watchlist empty)');
       });
     });
