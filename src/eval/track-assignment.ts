@@ -1,4 +1,4 @@
-import { iou, type Box } from '../image/box.ts';
+import type { Box } from '../image/box.ts';
 import { truthBox, type ClipTruth } from './clip-truth.ts';
 
 /** Where a track's face was in one frame: its detector box and the frame's media time. */
@@ -7,8 +7,25 @@ export interface TrackSighting {
   readonly mediaTimeMs: number;
 }
 
-/** Smallest IoU between a track's box and a truth box for the sighting to count for that subject. */
-export const MIN_ASSIGNMENT_IOU = 0.25;
+/**
+ * How much of the smaller of a track's box and a truth box the two share for the sighting to count for
+ * that subject. Detectors frame faces differently (face-api's tiny detector draws boxes ~1.6x the side
+ * of its SSD detector's, hair and chin included), so the overlap is measured against the smaller box,
+ * with the sides within MAX_SIDE_RATIO of each other, rather than as IoU.
+ */
+export const MIN_ASSIGNMENT_OVERLAP = 0.5;
+/** Largest ratio between the sides of a track's box and a truth box that can still be the same face. */
+export const MAX_SIDE_RATIO = 2.2;
+
+/** Intersection over the smaller box's area; 0 when the boxes' sizes are too far apart to be one face. */
+export function faceOverlap(a: Box, b: Box): number {
+  const sa = Math.max(a.width, a.height);
+  const sb = Math.max(b.width, b.height);
+  if (!(sa > 0 && sb > 0) || Math.max(sa, sb) / Math.min(sa, sb) > MAX_SIDE_RATIO) return 0;
+  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  return (ix * iy) / Math.min(a.width * a.height, b.width * b.height);
+}
 
 /** The truth faces by native frame index. */
 function facesByFrame(truth: ClipTruth): Map<number, ClipTruth['faces']> {
@@ -19,14 +36,14 @@ function facesByFrame(truth: ClipTruth): Map<number, ClipTruth['faces']> {
 
 /**
  * Each track's subject, by box overlap: every sighting votes for the truth face that overlaps it
- * most (IoU at least `minIou`) in the truth frame at the sighting's media time (the two neighbouring
+ * most (`faceOverlap` at least `minOverlap`) in the truth frame at the sighting's media time (the two neighbouring
  * native frames when the pipeline decoded at another rate); a track goes to the subject with most
  * votes. Tracks that overlap no truth face (false detections) are left out.
  */
 export function assignTracks(
   truth: ClipTruth,
   sightings: ReadonlyMap<string, readonly TrackSighting[]>,
-  minIou: number = MIN_ASSIGNMENT_IOU,
+  minOverlap: number = MIN_ASSIGNMENT_OVERLAP,
 ): Map<string, string> {
   const byFrame = facesByFrame(truth);
   const out = new Map<string, string>();
@@ -38,8 +55,8 @@ export function assignTracks(
       let best: { subject: string; overlap: number } | undefined;
       for (const frame of frames) {
         for (const face of byFrame.get(frame) ?? []) {
-          const overlap = iou(s.box, truthBox(face));
-          if (overlap >= minIou && (!best || overlap > best.overlap))
+          const overlap = faceOverlap(s.box, truthBox(face));
+          if (overlap >= minOverlap && (!best || overlap > best.overlap))
             best = { subject: face.subject, overlap };
         }
       }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { IdentityEvent } from '../../src/events/identity-event.ts';
 import type { ClipTruth } from '../../src/eval/clip-truth.ts';
 import { formatReplayScore, inFrameOrder, scoreReplay } from '../../src/eval/replay-score.ts';
-import { assignTracks, type TrackSighting } from '../../src/eval/track-assignment.ts';
+import { assignTracks, faceOverlap, type TrackSighting } from '../../src/eval/track-assignment.ts';
 
 /**
  * Scoring on synthetic tracks and events with known truth: six subjects, one per outcome, a track on
@@ -167,4 +167,13 @@ test('events are ordered by media time, arrival breaking ties, whatever the wall
     inFrameOrder([a, b, c]).map((e) => e.eventId),
     [b.eventId, c.eventId, a.eventId],
   );
+});
+
+test('overlap is measured against the smaller box, for boxes of compatible size only', () => {
+  const truthFace = { x: 100, y: 100, width: 20, height: 20 };
+  // A detector box 1.6x the side around the same face: IoU 0.39, but it holds the whole truth box.
+  assert.equal(faceOverlap({ x: 94, y: 94, width: 32, height: 32 }, truthFace), 1);
+  assert.equal(faceOverlap({ x: 110, y: 100, width: 20, height: 20 }, truthFace), 0.5);
+  assert.equal(faceOverlap({ x: 50, y: 50, width: 100, height: 100 }, truthFace), 0, 'a box 5x the side');
+  assert.equal(faceOverlap({ x: 0, y: 0, width: 20, height: 20 }, truthFace), 0);
 });
