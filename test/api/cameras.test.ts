@@ -230,3 +230,73 @@ describe('camera routes', () => {
     assert.equal(patchUnknown.statusCode, 400, 'id cannot be patched');
   });
 });
+
+describe('camera network policy and masking through the API', () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await apiFixture();
+  });
+  after(() => f.close());
+
+  const add = (g: ApiFixture, id: string, url: string) =>
+    g.app.inject({ method: 'POST', url: '/api/cameras', headers: admin, payload: { id, url } });
+
+  test('loopback, link-local and metadata hosts are refused unless the config allows them', async () => {
+    for (const [i, url] of [
+      'http://127.0.0.1:6379/',
+      'rtsp://127.0.0.1:6379/',
+      'http://169.254.169.254/',
+      'rtsp://2130706433:6379/',
+      'http://localhost/',
+      'rtsp://[::1]/',
+    ].entries()) {
+      const r = await add(f, `c${i}`, url);
+      assert.equal(r.statusCode, 422, `${url}: ${r.body}`);
+      assert.equal(r.json().error.code, 'CAMERA_URL_REJECTED');
+    }
+    const patch = await f.app.inject({
+      method: 'PATCH',
+      url: '/api/cameras/lan',
+      headers: admin,
+      payload: { url: 'rtsp://127.0.0.1/' },
+    });
+    assert.equal(patch.statusCode, 404);
+    assert.equal((await add(f, 'lan', 'rtsp://10.1.2.3/s')).statusCode, 201);
+    const moved = await f.app.inject({
+      method: 'PATCH',
+      url: '/api/cameras/lan',
+      headers: admin,
+      payload: { url: 'rtsp://127.0.0.1/' },
+    });
+    assert.equal(moved.statusCode, 422, 'a change of URL is checked too');
+
+    const allowing = await apiFixture({ settings: { cameraNetworks: ['127.0.0.0/8'] } });
+    try {
+      const r = await add(allowing, 'loop', 'rtsp://127.0.0.1:8554/s');
+      assert.equal(r.statusCode, 201, r.body);
+    } finally {
+      await allowing.close();
+    }
+  });
+
+  test('the parsed URL is stored, not the raw string', async () => {
+    assert.equal((await add(f, 'raw', 'RTSP://Cam.Example:554/a b')).statusCode, 201);
+    assert.equal((await new CameraStore(f.redis, f.keys).get('raw'))?.url, 'rtsp://Cam.Example:554/a%20b');
+  });
+
+  test('a worker status quoting the URL (FFmpeg error) is masked in every response', async () => {
+    assert.equal((await add(f, 'pw', 'rtsp://admin:s3cretPW@10.0.0.5/s')).statusCode, 201);
+    const status = {
+      state: 'backoff',
+      lastError: 'rtsp://admin:s3cretPW@10.0.0.5/s: Connection refused',
+    };
+    await f.redis.hset(f.keys.cameraStatus(), 'pw', JSON.stringify(status));
+    const one = await f.app.inject({ url: '/api/cameras/pw', headers: operator });
+    const all = await f.app.inject({ url: '/api/cameras', headers: operator });
+    for (const r of [one, all]) {
+      assert.equal(r.statusCode, 200);
+      assert.ok(!r.body.includes('s3cretPW'), r.body);
+    }
+    assert.equal(one.json().status.lastError, 'rtsp://admin:***@10.0.0.5/s: Connection refused');
+  });
+});

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { CameraSource, type CameraState, type Frame } from '../../src/decode/camera-source.ts';
 import { CameraNetworkPolicy } from '../../src/decode/camera-network-policy.ts';
 import { locateFfmpeg } from '../../src/decode/ffmpeg-binary.ts';
+import { log } from '../../src/util/log.ts';
 
 const run = promisify(execFile);
 let dir = '';
@@ -194,4 +196,108 @@ test('bad options are rejected with a message naming the camera', () => {
       new CameraSource({ id: 'y', url: 'a.mp4', fps: 5, width: 0, height: 10, ffmpegPath, networkPolicy }),
     /camera y: width/,
   );
+});
+
+/** Calls to the process logger's warn/error while `fn` runs, as JSON text. */
+async function logged(fn: () => Promise<void>): Promise<string> {
+  const lines: string[] = [];
+  const { warn, error } = log;
+  const capture =
+    (original: typeof log.warn) =>
+    (...args: unknown[]): void => {
+      lines.push(JSON.stringify(args));
+      (original as (...a: unknown[]) => void).apply(log, args);
+    };
+  log.warn = capture(warn);
+  log.error = capture(error);
+  try {
+    await fn();
+  } finally {
+    log.warn = warn;
+    log.error = error;
+  }
+  return lines.join('\n');
+}
+
+test('credentials in the URL never reach the status or the log', async () => {
+  const src = new CameraSource({
+    id: 'secret',
+    url: 'rtsp://admin:s3cretPW@127.0.0.1:1/stream?pwd=s3cretQS',
+    fps: 5,
+    width: 16,
+    height: 12,
+    backoff: { initialMs: 50, maxMs: 100, factor: 2, jitter: 0 },
+    ffmpegPath,
+    networkPolicy,
+  });
+  const statuses: string[] = [];
+  src.on('state', (s) => statuses.push(JSON.stringify(s)));
+  const lines = await logged(async () => {
+    src.start();
+    await waitFor(src, () => src.status().restarts >= 1 && src.status().lastError !== null);
+    await src.close();
+  });
+  const all = `${statuses.join('\n')}\n${lines}`;
+  assert.match(all, /\*\*\*/, 'the masked URL is reported');
+  assert.ok(!all.includes('s3cretPW') && !all.includes('s3cretQS'), all);
+});
+
+/** A loopback TCP server that counts the connections it gets. */
+async function listener(): Promise<{ port: number; connections: () => number; close: () => void }> {
+  let n = 0;
+  const srv = createServer((s) => {
+    n += 1;
+    s.destroy();
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return { port: (srv.address() as AddressInfo).port, connections: () => n, close: () => srv.close() };
+}
+
+test('the network policy is applied before FFmpeg connects: a refused host fails the camera', async () => {
+  const target = await listener();
+  try {
+    const src = new CameraSource({
+      id: 'ssrf',
+      url: `rtsp://127.0.0.1:${target.port}/`,
+      fps: 5,
+      width: 16,
+      height: 12,
+      ffmpegPath,
+      networkPolicy: new CameraNetworkPolicy(),
+    });
+    src.start();
+    await waitFor(src, (s) => s === 'failed');
+    assert.match(src.status().lastError ?? '', /loopback/);
+    assert.equal(target.connections(), 0, 'FFmpeg never connected');
+    await src.close();
+  } finally {
+    target.close();
+  }
+});
+
+test('the host is resolved again at use: a name that now points at loopback is refused', async () => {
+  const target = await listener();
+  try {
+    let lookups = 0;
+    // Public when the camera was registered, loopback by the time the worker connects.
+    const rebinding = async (): Promise<string[]> => (lookups++ === 0 ? ['203.0.113.7'] : ['127.0.0.1']);
+    const policy = new CameraNetworkPolicy([], rebinding);
+    await policy.check(`rtsp://cam.example:${target.port}/`); // registration
+    const src = new CameraSource({
+      id: 'rebind',
+      url: `rtsp://cam.example:${target.port}/`,
+      fps: 5,
+      width: 16,
+      height: 12,
+      ffmpegPath,
+      networkPolicy: policy,
+    });
+    src.start();
+    await waitFor(src, (s) => s === 'failed');
+    assert.match(src.status().lastError ?? '', /127\.0\.0\.1, a loopback address/);
+    assert.equal(target.connections(), 0);
+    await src.close();
+  } finally {
+    target.close();
+  }
 });
