@@ -80,7 +80,7 @@ async function runClip(
   const redis = connectRedis(config);
   try {
     if (enrol) {
-      const enroller = await createEnroller(model);
+      const enroller = await createEnroller(model, config.enrol);
       const store = new WatchlistStore(redis, keys);
       try {
         for (const w of enrol) {

@@ -1,6 +1,8 @@
 import type { RgbImage } from '../image/rgb-image.ts';
 import { createEmbedder } from '../models/registry.ts';
+import type { FaceApiTeacher } from '../models/teacher/index.ts';
 import { createGalleryEmbedder, type AdaptedTeacherEmbedder } from './gallery-embedder.ts';
+import { ResolutionMatchedEmbedder, type ResolutionMatchedOptions } from './resolution-matched.ts';
 
 /**
  * The one enrolment path: `bridgeface enroll`, the API's watchlist upload, the demo, `replay`, the
@@ -19,28 +21,42 @@ export interface Enroller {
   dispose(): void;
 }
 
-/** The enroller for watchlists matched by `probeModel` ('teacher', 'student' or a model directory). */
-export async function createEnroller(probeModel: string): Promise<Enroller> {
+/**
+ * The enroller for watchlists matched by `probeModel` ('teacher', 'student' or a model directory),
+ * building vectors as `options` says (the config's `enrol` section: pass `config.enrol`).
+ */
+export async function createEnroller(
+  probeModel: string,
+  options: ResolutionMatchedOptions,
+): Promise<Enroller> {
   const probe = await createEmbedder(probeModel);
-  const model = probe.name;
-  probe.dispose();
-  const teacher = await createEmbedder('teacher');
-  let gallery: AdaptedTeacherEmbedder;
+  let teacher: FaceApiTeacher | undefined;
+  let adapted: AdaptedTeacherEmbedder | undefined;
   try {
-    gallery = await createGalleryEmbedder(teacher, probeModel);
+    teacher = await createEmbedder('teacher');
+    adapted = await createGalleryEmbedder(teacher, probeModel);
+    const gallery = new ResolutionMatchedEmbedder(adapted, probe, options);
+    const aligner = adapted;
+    let disposed = false;
+    return {
+      model: probe.name,
+      enrolPhoto: async (image, photo) => {
+        const chip = await aligner.alignPhoto(image, photo);
+        const [vector] = await gallery.embed([chip]);
+        return vector!;
+      },
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        adapted?.dispose();
+        teacher?.dispose();
+        probe.dispose();
+      },
+    };
   } catch (err) {
-    teacher.dispose();
+    adapted?.dispose();
+    teacher?.dispose();
+    probe.dispose();
     throw err;
   }
-  let disposed = false;
-  return {
-    model,
-    enrolPhoto: (image, photo) => gallery.embedPhoto(image, photo),
-    dispose: () => {
-      if (disposed) return;
-      disposed = true;
-      gallery.dispose();
-      teacher.dispose();
-    },
-  };
 }

@@ -54,8 +54,8 @@ export class AdaptedTeacherEmbedder implements FaceEmbedder {
     return this.adapter ? adaptEmbeddings(this.adapter, raw) : raw;
   }
 
-  /** Embeds a watchlist photo: exactly one face must be found in it. */
-  async embedPhoto(image: RgbImage, photo: string): Promise<Float32Array> {
+  /** The aligned HR chip of a watchlist photo: exactly one face must be found in it. */
+  async alignPhoto(image: RgbImage, photo: string): Promise<RgbImage> {
     const faces = await this.teacher.align(image);
     if (faces.length === 0) throw new EnrolmentError(photo, 'no_face', `${photo}: no face found`);
     if (faces.length > 1) {
@@ -65,7 +65,12 @@ export class AdaptedTeacherEmbedder implements FaceEmbedder {
         `${photo}: ${faces.length} faces found; an enrolment photo must show one person`,
       );
     }
-    const [v] = await this.embed([faces[0]!.chip]);
+    return faces[0]!.chip;
+  }
+
+  /** Embeds a watchlist photo (exactly one face) into the adapted HR space alone. */
+  async embedPhoto(image: RgbImage, photo: string): Promise<Float32Array> {
+    const [v] = await this.embed([await this.alignPhoto(image, photo)]);
     return v!;
   }
 

@@ -18,7 +18,7 @@ export const GALLERY_MODES = ['adapted-hr', 'student-lr', 'fused'] as const;
 export type GalleryMode = (typeof GALLERY_MODES)[number];
 
 export interface ResolutionMatchedOptions {
-  readonly mode: GalleryMode;
+  readonly gallery: GalleryMode;
   /** LR sides (px) at which the photo is rendered for the student's template. */
   readonly lrSizes: readonly number[];
   /** Also render greyscale versions (night/IR cameras). */
@@ -72,22 +72,22 @@ export class ResolutionMatchedEmbedder implements FaceEmbedder {
     private readonly probe: FaceEmbedder,
     readonly options: ResolutionMatchedOptions,
   ) {
-    if (options.mode !== 'adapted-hr' && options.lrSizes.length === 0) {
-      throw new RangeError(`gallery mode ${options.mode} needs at least one LR size`);
+    if (options.gallery !== 'adapted-hr' && options.lrSizes.length === 0) {
+      throw new RangeError(`gallery mode ${options.gallery} needs at least one LR size`);
     }
     if (hr.dim !== probe.dim) {
       throw new RangeError(
         `gallery ${hr.name} (dim ${hr.dim}) and probe ${probe.name} (dim ${probe.dim}) differ`,
       );
     }
-    this.name = `${hr.name}/${options.mode}`;
+    this.name = `${hr.name}/${options.gallery}`;
     this.dim = hr.dim;
     this.inputSize = hr.inputSize;
     this.params = hr.params;
   }
 
   async embed(chips: readonly RgbImage[]): Promise<Float32Array[]> {
-    const { mode } = this.options;
+    const mode = this.options.gallery;
     const hrVectors = mode === 'student-lr' ? [] : await this.hr.embed(chips);
     if (mode === 'adapted-hr') return hrVectors;
     const out: Float32Array[] = [];

@@ -56,7 +56,7 @@ before(async () => {
   ({ redis, keys, cleanup } = await testRedis());
   dir = await mkdtemp(join(tmpdir(), 'bf-console-'));
   assets = await ensureDemoAssets(dir, { frames: 70 });
-  enroller = await createEnroller('student');
+  enroller = await createEnroller('student', configSchema.parse({}).enrol);
   const settings: ApiSettings = {
     ...DEFAULT_API_SETTINGS,
     tokens: parseTokens(`admin:alice:${ADMIN}`),

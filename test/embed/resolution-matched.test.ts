@@ -50,7 +50,7 @@ test('gallery modes: the HR vector, the LR template, and their fusion', async ()
   const hr = constantEmbedder('teacher+adapter', () => [1, 0]);
   const probe = constantEmbedder('student', (side) => (side === 12 ? [0, 1] : [1, 1]));
   const make = (mode: 'adapted-hr' | 'student-lr' | 'fused') =>
-    new ResolutionMatchedEmbedder(hr, probe, { mode, lrSizes: [12], greyscale: true });
+    new ResolutionMatchedEmbedder(hr, probe, { gallery: mode, lrSizes: [12], greyscale: true });
   const [a] = await make('adapted-hr').embed([chip()]);
   assert.deepEqual([...a!], [1, 0]);
   const before = probe.seen.length;
@@ -63,7 +63,7 @@ test('gallery modes: the HR vector, the LR template, and their fusion', async ()
   const [f] = await make('fused').embed([chip()]);
   assert.ok(Math.abs(f![0]! - Math.SQRT1_2) < 1e-6 && Math.abs(f![1]! - Math.SQRT1_2) < 1e-6);
   assert.throws(
-    () => new ResolutionMatchedEmbedder(hr, probe, { mode: 'fused', lrSizes: [], greyscale: false }),
+    () => new ResolutionMatchedEmbedder(hr, probe, { gallery: 'fused', lrSizes: [], greyscale: false }),
     /at least one LR size/,
   );
 });

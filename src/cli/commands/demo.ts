@@ -50,7 +50,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
   progress.done(assets.reused ? 'cached' : 'generated');
   progress.start(`loading the ${model} model and enrolling the watchlist`);
   const probe = await createEmbedder(model);
-  const enroller = await createEnroller(model);
+  const enroller = await createEnroller(model, configSchema.parse({}).enrol);
   const entries = [];
   const names = new Map<string, string>();
   try {
@@ -128,7 +128,10 @@ export function register(program: Command): void {
       'embedded default: the whole pipeline in one process on a generated CCTV clip with a demo watchlist (no Redis)',
     )
     .option('--loop', 'keep playing the clip until Ctrl-C')
-    .option('--model <model>', 'student (default when trained), teacher, or a model directory')
+    .option(
+      '--model <model>',
+      'student, teacher, or a model directory (default: student when trained, else teacher)',
+    )
     .option(
       '--events <file>',
       'JSONL file of every decision (match, unknown, too small), rewritten each run',

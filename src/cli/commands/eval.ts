@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { positiveInt } from '../options.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { configSchema } from '../../config/schema.ts';
 import { DatasetError } from '../../datasets/dataset-error.ts';
 import { loadFolderDataset } from '../../datasets/folder-dataset.ts';
 import { LFW_SPLITS, loadLfwPairs, parseLfwSplit } from '../../datasets/lfw.ts';
@@ -23,6 +24,9 @@ import { balancedPairs, subsamplePairs } from '../../eval/pairs.ts';
 import { renderEvalPlot } from '../../eval/plot.ts';
 import { formatTable, toReportJson, type EvalMeta } from '../../eval/report.ts';
 import { runEval, validateResolutions, type Resolution } from '../../eval/run-eval.ts';
+
+/** Enrolment as the config's defaults build it: eval --cross measures what `enroll` stores. */
+const ENROL_DEFAULTS = configSchema.parse({}).enrol;
 
 interface EvalOptions {
   readonly model: EmbedderSpec;
@@ -110,9 +114,9 @@ async function evalAction(o: EvalOptions): Promise<void> {
           });
   // The gallery side exactly as enrolment builds it (src/embed/resolution-matched.ts).
   const gallery = new ResolutionMatchedEmbedder(adapted, model, {
-    mode: o.gallery,
+    gallery: o.gallery,
     lrSizes: o.galleryLrSizes,
-    greyscale: true,
+    greyscale: ENROL_DEFAULTS.greyscale,
   });
   const meta: EvalMeta = {
     model: o.model,
@@ -189,13 +193,13 @@ export function register(program: Command): void {
         'how --cross builds gallery vectors from the HR photo (as enrolment does)',
       )
         .choices([...GALLERY_MODES])
-        .default('adapted-hr'),
+        .default(ENROL_DEFAULTS.gallery),
     )
     .option(
       '--gallery-lr-sizes <list>',
       'LR sizes of the student-lr/fused gallery templates',
       (v) => v.split(',').map((x) => positiveInt('--gallery-lr-sizes')(x)),
-      [12, 16, 24],
+      ENROL_DEFAULTS.lrSizes,
     )
     .option('--grey', 'greyscale probes (night/IR cameras); gallery photos stay in colour')
     .addOption(

@@ -27,9 +27,12 @@ export function register(program: Command): void {
     .command('serve')
     .description('start the HTTP API (OpenAPI at /docs) and the operator console (/console/)')
     .option('--config <file>', 'pipeline config (Redis, embed model, event retention, api section)')
-    .option('--port <n>', 'listen port (default BRIDGEFACE_API_PORT or 8080)')
+    .option('--port <n>', "listen port (default: BRIDGEFACE_API_PORT, else the config's api.port, 8080)")
     .option('--model <spec>', 'probe model whose space enrolments use (default: embed.model of the config)')
-    .option('--import-cameras', 'add the cameras of the config file that the registry lacks')
+    .option(
+      '--import-cameras',
+      "copy the config's cameras into the camera registry (those it lacks), so the console can edit them",
+    )
     .action(async (o: ServeOptions) => {
       const config = await configOrDefaults(o.config);
       const settings = resolveApiSettings(
@@ -67,7 +70,8 @@ export function register(program: Command): void {
         );
       }, 60_000);
       retention.unref();
-      await app.listen({ port: settings.port, host: settings.host });
+      const url = await app.listen({ port: settings.port, host: settings.host });
+      console.log(`console: ${url}/console/   API docs: ${url}/docs   (Ctrl-C stops)`);
 
       await new Promise<void>((resolve) => {
         const stop = (): void => {

@@ -65,6 +65,7 @@ export function register(program: Command): void {
 
   const wl = program.command('watchlist').description('list or remove watchlist identities');
   wl.command('ls')
+    .description('list the watchlist identities: id, name, photo count, embedding model')
     .option('--config <file>', 'pipeline config (Redis)')
     .option('--json', 'print JSON')
     .action(async (o: StoreOptions & { json?: boolean }) => {
@@ -79,6 +80,7 @@ export function register(program: Command): void {
       });
     });
   wl.command('rm')
+    .description('remove an identity with its photos and embeddings')
     .argument('<id>', 'identity id (see watchlist ls)')
     .option('--config <file>', 'pipeline config (Redis)')
     .action(async (id: string, o: StoreOptions) => {

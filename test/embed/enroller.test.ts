@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import sharp from 'sharp';
+import { configSchema } from '../../src/config/schema.ts';
+import { downsample } from '../../src/datasets/lr-synthesis.ts';
+import { createEnroller, type Enroller } from '../../src/embed/enroller.ts';
+import { EnrolmentError } from '../../src/embed/gallery-embedder.ts';
+import { decodeImage, decodeImageFile } from '../../src/image/decode.ts';
+import type { RgbImage } from '../../src/image/rgb-image.ts';
+import type { FaceEmbedder } from '../../src/models/embedder.ts';
+import { createEmbedder } from '../../src/models/registry.ts';
+import type { FaceApiTeacher } from '../../src/models/teacher/index.ts';
+
+const demoDir = join(
+  dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')),
+  'demo',
+);
+const defaults = configSchema.parse({}).enrol;
+
+let enroller: Enroller;
+let teacher: FaceApiTeacher;
+let student: FaceEmbedder;
+let group: RgbImage;
+
+before(async () => {
+  enroller = await createEnroller('student', defaults);
+  teacher = await createEmbedder('teacher');
+  student = await createEmbedder('student');
+  group = await decodeImageFile(join(demoDir, 'sample1.jpg'));
+});
+after(() => {
+  enroller.dispose();
+  enroller.dispose(); // idempotent
+  teacher.dispose();
+  student.dispose();
+});
+
+const dot = (a: Float32Array, b: Float32Array): number => a.reduce((s, v, i) => s + v * b[i]!, 0);
+
+async function crop(left: number, top: number, width: number, height: number): Promise<RgbImage> {
+  const jpeg = await sharp(join(demoDir, 'sample1.jpg'))
+    .extract({ left, top, width, height })
+    .jpeg()
+    .toBuffer();
+  return decodeImage(jpeg, 'crop');
+}
+
+test('the default enrolment is the fused gallery in the student space', () => {
+  assert.equal(defaults.gallery, 'fused');
+  assert.equal(enroller.model, 'student');
+});
+
+test('photos with no face or several faces are rejected with their reason', async () => {
+  const wall: RgbImage = { width: 200, height: 200, data: new Uint8Array(200 * 200 * 3).fill(90) };
+  await assert.rejects(enroller.enrolPhoto(wall, 'wall.jpg'), (err: unknown) => {
+    assert.ok(err instanceof EnrolmentError);
+    assert.equal(err.reason, 'no_face');
+    assert.match(err.message, /wall\.jpg/);
+    return true;
+  });
+  await assert.rejects(
+    enroller.enrolPhoto(group, 'group.jpg'),
+    (err: unknown) => err instanceof EnrolmentError && err.reason === 'several_faces',
+  );
+});
+
+test('an enrolled photo is closer to LR captures of the same face than of another person', async () => {
+  const alice = await crop(300, 230, 420, 480);
+  const bob = await crop(1380, 100, 400, 440);
+  const [va, vb] = [await enroller.enrolPhoto(alice, 'alice.jpg'), await enroller.enrolPhoto(bob, 'bob.jpg')];
+  assert.ok(Math.abs(Math.hypot(...va) - 1) < 1e-5, 'unit vector');
+  // CCTV-like probes: the teacher's chip of each face, area-downsampled to 16 px, embedded by the student.
+  const [fa] = await teacher.align(alice);
+  const [fb] = await teacher.align(bob);
+  const [pa, pb] = await student.embed([downsample(fa!.chip, 16), downsample(fb!.chip, 16)]);
+  assert.ok(dot(va, pa!) > dot(va, pb!) + 0.05, `alice ${dot(va, pa!)} vs bob ${dot(va, pb!)}`);
+  assert.ok(dot(vb, pb!) > dot(vb, pa!) + 0.05, `bob ${dot(vb, pb!)} vs alice ${dot(vb, pa!)}`);
+});
