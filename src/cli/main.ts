@@ -1,7 +1,10 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setLogFormat } from '../util/log.ts';
+import { LOG_FORMATS, type LogFormat } from '../util/log-format.ts';
 
 /**
  * The `bridgeface` CLI. Every `commands/*.ts` module exports `register(program)`; they are discovered
@@ -40,9 +43,19 @@ function isExpected(err: unknown): boolean {
   return err instanceof Error && typeof (err as { code?: unknown }).code === 'string';
 }
 
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const program = new Command('bridgeface')
     .description('Low-resolution face recognition for CCTV (bridge distillation) — tools and pipeline')
+    .version(version, '-V, --version', 'print the version')
+    .addOption(
+      new Option('--log-format <format>', 'log lines: human (readable) or json (for collectors)')
+        .choices(LOG_FORMATS)
+        .env('BRIDGEFACE_LOG_FORMAT')
+        .default('human'),
+    )
+    .hook('preAction', (cmd) => setLogFormat(cmd.opts<{ logFormat: LogFormat }>().logFormat))
     .showHelpAfterError('(run with --help for usage)');
   await registerCommands(program);
   try {

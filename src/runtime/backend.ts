@@ -62,6 +62,17 @@ async function activate(name: string): Promise<string> {
   return tf.getBackend();
 }
 
+/**
+ * Why a backend could not be used, in a line. The native packages are optional: one that is not
+ * installed is information, not a failure, and reads so.
+ */
+export function skipReason(err: unknown): string {
+  const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+  return /Cannot find (package|module) '@tensorflow\//.test(message)
+    ? 'not installed (optional package)'
+    : message;
+}
+
 async function choose(forced: BackendChoice | undefined): Promise<BackendInfo> {
   const candidates = forced ? [forced] : BACKEND_CHOICES;
   const skipped: { choice: BackendChoice; reason: string }[] = [];
@@ -69,10 +80,14 @@ async function choose(forced: BackendChoice | undefined): Promise<BackendInfo> {
     try {
       const { tfBackend, trainingKernels } = await tryActivate(choice);
       const info: BackendInfo = { choice, tfBackend, trainingKernels, skipped, forced: forced !== undefined };
-      log.info({ backend: choice, tfBackend, skipped, forced: info.forced }, `tfjs backend: ${choice}`);
+      const why = skipped.map((s) => `${s.choice}: ${s.reason}`);
+      log.info(
+        { backend: choice, tfBackend, skipped: why, forced: info.forced },
+        `tfjs backend: ${choice}${info.forced ? ' (forced by BRIDGEFACE_BACKEND)' : ''}${why.length > 0 ? ` (better ones skipped: ${why.join('; ')})` : ''}`,
+      );
       return info;
     } catch (err) {
-      const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      const reason = skipReason(err);
       if (forced) throw new Error(`BRIDGEFACE_BACKEND=${forced} cannot be used: ${reason}`, { cause: err });
       skipped.push({ choice, reason });
     }

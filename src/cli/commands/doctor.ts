@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runDoctor, type DoctorReport } from '../../runtime/doctor.ts';
+import { log } from '../../util/log.ts';
 
 function formatReport(r: DoctorReport): string {
   const lines: string[] = [];
@@ -33,6 +34,8 @@ export function register(program: Command): void {
     .description('report the runtime: tfjs backend, FFmpeg, Redis, model files')
     .option('--json', 'print the report as JSON (keys: backend, ffmpeg, redis, models)')
     .action(async (opts: { json?: boolean }) => {
+      // The report says which backend was chosen and why: its log line would say it a second time.
+      log.level = 'warn';
       const report = await runDoctor();
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
     });

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { REPO_ROOT } from '../../src/models/model-paths.ts';
+
+/** The operator's first contact with the CLI: version, help texts, doctor, log format errors. */
+
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'bridgeface.mjs'), ...args],
+      { env: { ...process.env, BRIDGEFACE_LOG_LEVEL: 'info', ...env } },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+
+test('--version prints the package version', async () => {
+  const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const r = await cli(['--version']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.trim(), pkg.version);
+});
+
+test('doctor reports once: no log line repeats the backend choice', async () => {
+  const r = await cli(['doctor']);
+  assert.equal(r.code, 0, r.stderr);
+  const all = `${r.stdout}${r.stderr}`;
+  assert.equal(all.match(/^backend /gm)?.length, 1, all);
+  assert.doesNotMatch(all, /tfjs backend:|"level"/);
+  assert.doesNotMatch(all, /Cannot find package/, 'a missing optional package is not shown as an error');
+});
+
+test('every command and subcommand has a description; defaults are shown one way only', async () => {
+  for (const args of [['--help'], ['watchlist', '--help']]) {
+    const r = await cli(args);
+    assert.equal(r.code, 0);
+    const commands = r.stdout.split('Commands:')[1] ?? '';
+    for (const line of commands.split('\n').filter((l) => /^ {2}\S/.test(l)))
+      assert.match(line, /^ {2}\S.*\S {2,}\S/, `"${line.trim()}" has a description`);
+  }
+  const helps = await Promise.all(
+    ['demo', 'serve', 'replay', 'run', 'eval', 'loadgen', 'doctor', 'enroll'].map((c) => cli([c, '--help'])),
+  );
+  for (const h of helps) assert.doesNotMatch(h.stdout, /\(default [^:]/, 'defaults read "(default: …)"');
+});
+
+test('a bad --log-format is a usage error naming the choices', async () => {
+  const r = await cli(['--log-format', 'xml', 'doctor']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /human, json/);
+});
