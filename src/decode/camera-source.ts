@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import type { PassThrough } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import type { RgbImage } from '../image/rgb-image.ts';
@@ -137,7 +138,10 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     this.setState('connecting');
     const network = parseNetworkUrl(this.options.url);
     if (!network) {
-      this.startFfmpeg(this.options.url.replace(/^file:\/\//, ''));
+      const path = this.options.url.replace(/^file:\/\//, '');
+      // A missing file will not appear by retrying: fail at once, saying so (the console shows `failed`).
+      if (!existsSync(path)) this.fail(`file not found: ${path}`);
+      else this.startFfmpeg(path);
       return;
     }
     this.options.networkPolicy.check(network.href).then(

@@ -110,6 +110,28 @@ test('a looped file keeps delivering past its length', async () => {
   assert.equal(src.status().state, 'stopped');
 });
 
+test('a file that does not exist fails at once, saying so, instead of retrying', async () => {
+  const missing = join(dir, 'no-such-clip.mp4');
+  const src = new CameraSource({
+    id: 'gone',
+    url: `file://${missing}`,
+    fps: 5,
+    width: 16,
+    height: 12,
+    ffmpegPath,
+    networkPolicy,
+  });
+  const { states } = collect(src);
+  src.start();
+  await waitFor(src, (s) => s === 'failed');
+  assert.deepEqual(states, ['connecting', 'failed']);
+  const status = src.status();
+  assert.equal(status.lastError, `file not found: ${missing}`);
+  assert.equal(status.restarts, 0);
+  assert.equal(status.nextAttemptAtMs, null, 'no reconnect is scheduled');
+  await src.close();
+});
+
 test('an unreachable RTSP URL backs off and retries without throwing', async () => {
   const src = new CameraSource({
     id: 'rtsp',
