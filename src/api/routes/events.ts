@@ -22,12 +22,15 @@ export const decisionsParam = z
 /** Latest time a JavaScript Date can hold (ms since epoch); later bounds are refused. */
 const MAX_TIME_MS = 8_640_000_000_000_000;
 
+/** An ISO 8601 date or date-time (Date.parse alone also takes `-5` or `May 1`). */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
 /** Milliseconds since epoch or an ISO 8601 date, from 1970 up to the largest Date. */
 const timeParam = z
   .string()
   .max(40)
   .transform((s, ctx) => {
-    const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+    const ms = /^\d+$/.test(s) ? Number(s) : ISO_DATE.test(s) ? Date.parse(s) : NaN;
     if (!Number.isInteger(ms) || ms < 0 || ms > MAX_TIME_MS) {
       ctx.addIssue({
         code: 'custom',
