@@ -1,9 +1,14 @@
-import type { BridgefaceConfig } from '../config/schema.ts';
+import type { BridgefaceConfig, CameraConfig } from '../config/schema.ts';
 import { EventLog } from '../events/event-log.ts';
 import { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { createEmbedder } from '../models/registry.ts';
 import { BullBatchSink, startBatchWorker } from '../queue/embed-queue.ts';
-import { CameraStore, type CameraChange } from '../store/camera-store.ts';
+import {
+  CAMERA_STATUS_PUBLISH_MS,
+  CameraStore,
+  type CameraChange,
+  type CameraStatus,
+} from '../store/camera-store.ts';
 import {
   createRedisClient,
   describeRedis,
@@ -13,6 +18,7 @@ import {
 import { RedisKeys } from '../store/redis-keys.ts';
 import { WatchlistStore } from '../store/watchlist-store.ts';
 import { log } from '../util/log.ts';
+import { maskUrlPassword } from '../util/mask-url-password.ts';
 import { createMatchStage, startCameraStage } from './assemble.ts';
 import { RedisDecisionMemory } from './decision-memory.ts';
 import { FanoutEventSink, JsonlEventSink, RedisEventSink, type EventSink } from './event-sink.ts';
@@ -48,21 +54,47 @@ export function connectRedis(config: BridgefaceConfig): RedisClient {
   return redis;
 }
 
+/** A camera's settings as the console lists them, its URL's password masked. */
+function cameraSummary(c: CameraConfig): NonNullable<CameraStatus['camera']> {
+  return {
+    url: maskUrlPassword(c.url),
+    fps: c.fps,
+    width: c.width,
+    height: c.height,
+    minFacePx: c.minFacePx,
+    enabled: c.enabled,
+  };
+}
+
 /** Camera role: decode → detect → track → batches on the BullMQ embed queue; camera status to Redis. */
 export async function startCameraRole(config: BridgefaceConfig, redis: RedisClient): Promise<RoleHandle> {
   const keys = new RedisKeys(config.redis.prefix);
   const metrics = new PipelineMetrics();
   const sink = new BullBatchSink(redis, keys, config.queue);
   const stage = await startCameraStage(config, sink, metrics);
+  // What each running camera is and where it comes from, published with its status for the console.
+  const cameras = new Map(config.cameras.map((c) => [c.id, c]));
+  const fromRegistry = new Set<string>();
+  const published = new Set<string>();
   const publish = (): void => {
-    const fields = stage.status().flatMap((s) => [s.id, JSON.stringify(s)]);
+    const fields = stage.status().flatMap((s) => {
+      const camera = cameras.get(s.id);
+      published.add(s.id);
+      const status: CameraStatus = {
+        ...s,
+        origin: fromRegistry.has(s.id) ? 'api' : 'config',
+        publishedAtMs: Date.now(),
+        ...(camera ? { camera: cameraSummary(camera) } : {}),
+      };
+      return [s.id, JSON.stringify(status)];
+    });
     if (fields.length > 0) redis.hset(keys.cameraStatus(), ...fields).catch(() => {});
     sink
       .backlog()
       .then((n) => metrics.queueDepth.set(n))
       .catch(() => {});
   };
-  const timer = setInterval(publish, 2000);
+  const timer = setInterval(publish, CAMERA_STATUS_PUBLISH_MS);
   timer.unref();
 
   // The camera registry (managed through the API) adds to and overrides the config's cameras, live:
@@ -75,14 +107,21 @@ export async function startCameraRole(config: BridgefaceConfig, redis: RedisClie
     applying = applying
       .then(async () => {
         const camera = change.op === 'remove' ? undefined : await registry.get(change.id);
+        if (camera) {
+          cameras.set(camera.id, camera);
+          fromRegistry.add(camera.id);
+        } else fromRegistry.delete(change.id);
         if (camera?.enabled) {
           await stage.upsert(camera);
         } else {
           const last = await stage.remove(change.id);
           // A disabled camera keeps its row (state `stopped`); a removed one loses it (again: a status
           // publish may have raced with the registry's own delete).
-          if (camera && last) await redis.hset(keys.cameraStatus(), camera.id, JSON.stringify(last));
-          else await redis.hdel(keys.cameraStatus(), change.id);
+          if (camera && last) {
+            const status: CameraStatus = { ...last, origin: 'api', camera: cameraSummary(camera) };
+            await redis.hset(keys.cameraStatus(), camera.id, JSON.stringify(status));
+          } else await redis.hdel(keys.cameraStatus(), change.id);
+          published.delete(change.id);
         }
         log.info({ camera: change.id, op: change.op }, 'camera registry change applied');
         publish();
@@ -116,7 +155,9 @@ export async function startCameraRole(config: BridgefaceConfig, redis: RedisClie
         subscriber.disconnect();
         await applying;
         await stage.close();
-        publish();
+        // This worker's cameras stop with it: their status rows go too (a row left by a worker that
+        // died is ignored once stale, see CAMERA_STATUS_STALE_MS).
+        if (published.size > 0) await redis.hdel(keys.cameraStatus(), ...published).catch(() => 0);
         await sink.close();
       })();
       return closing;

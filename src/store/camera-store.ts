@@ -3,8 +3,34 @@ import { z } from 'zod';
 import { cameraSchema, type CameraConfig } from '../config/schema.ts';
 import type { RedisKeys } from './redis-keys.ts';
 
-/** What camera workers publish in the status hash; unknown fields are kept. */
-export const cameraStatusSchema = z.looseObject({ state: z.string().optional() });
+/** How often camera workers republish the status of the cameras they run (ms). */
+export const CAMERA_STATUS_PUBLISH_MS = 2000;
+/** A status not republished for this long was left by a worker that stopped without clearing it (ms). */
+export const CAMERA_STATUS_STALE_MS = 30_000;
+
+/** Where a running camera comes from: the worker's config file, or the registry (the API, the console). */
+export type CameraOrigin = 'config' | 'api';
+
+/**
+ * What camera workers publish in the status hash (the source's status plus `origin`, `publishedAtMs`
+ * and, so that the console can list cameras it did not add, the camera's settings with its URL
+ * masked); unknown fields are kept.
+ */
+export const cameraStatusSchema = z.looseObject({
+  state: z.string().optional(),
+  origin: z.enum(['config', 'api']).optional(),
+  publishedAtMs: z.number().optional(),
+  camera: z
+    .looseObject({
+      url: z.string(),
+      fps: z.number(),
+      width: z.number(),
+      height: z.number(),
+      minFacePx: z.number(),
+      enabled: z.boolean(),
+    })
+    .optional(),
+});
 export type CameraStatus = z.infer<typeof cameraStatusSchema>;
 
 /** Payload of the camera channel (RedisKeys.cameraChannel): workers re-read the camera `id`. */
@@ -69,14 +95,21 @@ export class CameraStore {
     return removed === 1;
   }
 
-  /** Live status by camera id, as written by camera workers (unparseable entries are skipped). */
-  async statuses(): Promise<Map<string, CameraStatus>> {
+  /**
+   * Live status by camera id, as written by camera workers. Unparseable entries are skipped, and so are
+   * stale ones (published more than CAMERA_STATUS_STALE_MS ago: their worker is gone).
+   */
+  async statuses(nowMs: number = Date.now()): Promise<Map<string, CameraStatus>> {
     const all = await this.redis.hgetall(this.keys.cameraStatus());
     const out = new Map<string, CameraStatus>();
     for (const [id, json] of Object.entries(all)) {
       try {
         const s = cameraStatusSchema.safeParse(JSON.parse(json));
-        if (s.success) out.set(id, s.data);
+        const stale =
+          s.success &&
+          s.data.publishedAtMs !== undefined &&
+          nowMs - s.data.publishedAtMs > CAMERA_STATUS_STALE_MS;
+        if (s.success && !stale) out.set(id, s.data);
       } catch {
         // A worker wrote something that is not JSON: leave the camera without status.
       }

@@ -105,6 +105,7 @@ describe('camera routes', () => {
     assert.equal(add.statusCode, 201, add.body);
     assert.equal(add.json().url, 'rtsp://u:***@10.0.0.9/live');
     assert.equal(add.json().width, 768, 'defaults applied');
+    assert.equal(add.json().origin, 'api');
     const dup = await f.app.inject({
       method: 'POST',
       url: '/api/cameras',
@@ -161,6 +162,40 @@ describe('camera routes', () => {
         ['remove', 'door'],
       ],
     );
+  });
+
+  test('cameras the workers run from their config are listed too, with their origin; stale ones are not', async () => {
+    const now = Date.now();
+    const settings = {
+      url: 'rtsp://u:pw@10.0.0.7/s',
+      fps: 5,
+      width: 768,
+      height: 576,
+      minFacePx: 12,
+      enabled: true,
+    };
+    await f.redis.hset(
+      f.keys.cameraStatus(),
+      'gate',
+      JSON.stringify({ state: 'live', origin: 'config', publishedAtMs: now, camera: settings }),
+      'old-gate',
+      JSON.stringify({ state: 'live', origin: 'config', publishedAtMs: now - 120_000, camera: settings }),
+    );
+    const list = await f.app.inject({ url: '/api/cameras', headers: operator });
+    const gate = (list.json().items as { id: string }[]).find((c) => c.id === 'gate');
+    assert.deepEqual(gate, {
+      ...settings,
+      url: 'rtsp://u:***@10.0.0.7/s',
+      id: 'gate',
+      origin: 'config',
+      status: { state: 'live', origin: 'config', publishedAtMs: now },
+    });
+    assert.equal(
+      (list.json().items as { id: string }[]).some((c) => c.id === 'old-gate'),
+      false,
+      'a status its worker stopped republishing has expired',
+    );
+    await f.redis.hdel(f.keys.cameraStatus(), 'gate', 'old-gate');
   });
 
   test('hostile and invalid bodies are 4xx with a stable code', async () => {

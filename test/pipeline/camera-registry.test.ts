@@ -73,3 +73,28 @@ test('a running camera worker picks up cameras added, changed and removed in the
     await role.close();
   }
 });
+
+test('statuses say where each camera comes from and are cleared when the worker stops', async () => {
+  const clip = { url: join(dir, 'clip.mp4'), fps: 5, width: 160, height: 120, loop: true };
+  const config = configSchema.parse({
+    redis: { prefix: keys.prefix },
+    detector: { type: 'plain-tiny' },
+    cameras: [{ id: 'yard', ...clip }],
+  });
+  const store = new CameraStore(redis, keys);
+  assert.equal(await store.add(configSchema.shape.cameras.parse([{ id: 'porch', ...clip }])[0]!), true);
+  const role = await startCameraRole(config, redis);
+  try {
+    await until(
+      async () => (await statusOf('yard'))?.state === 'live' && (await statusOf('porch'))?.state === 'live',
+    );
+    const yard = (await statusOf('yard')) as { origin?: string; camera?: { url: string; fps: number } };
+    assert.equal(yard.origin, 'config');
+    assert.deepEqual([yard.camera?.url, yard.camera?.fps], [clip.url, 5]);
+    assert.equal(((await statusOf('porch')) as { origin?: string }).origin, 'api');
+  } finally {
+    await role.close();
+    await store.remove('porch');
+  }
+  assert.equal(await statusOf('yard'), undefined, 'a stopped worker leaves no status behind');
+});

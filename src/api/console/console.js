@@ -282,7 +282,7 @@ async function loadCameras() {
     const rows = page.items.map((c) => {
       const tr = document.createElement('tr');
       tr.id = `camera-${c.id}`;
-      const status = c.status ? c.status.state || JSON.stringify(c.status) : 'no status';
+      const status = cameraStatusText(c.status);
       for (const text of [
         c.id,
         c.url,
@@ -296,7 +296,18 @@ async function loadCameras() {
         td.textContent = text;
         tr.appendChild(td);
       }
+      const origin = document.createElement('td');
+      origin.className = 'origin';
+      origin.textContent = c.origin === 'config' ? 'config file' : 'API';
+      tr.appendChild(origin);
       const td = document.createElement('td');
+      if (c.origin === 'config') {
+        // Run by a worker from its config file: changed there (or imported with serve --import-cameras).
+        td.textContent = 'edit the config file';
+        td.className = 'muted';
+        tr.appendChild(td);
+        return tr;
+      }
       const edit = document.createElement('button');
       edit.className = 'camera-edit';
       edit.textContent = 'Edit';
@@ -321,6 +332,13 @@ async function loadCameras() {
   } catch (e) {
     setStatus(`cameras: ${e.message}`);
   }
+}
+
+// A failing camera says why (e.g. "failed: file not found: /clips/gate.mp4").
+function cameraStatusText(s) {
+  if (!s) return 'no status';
+  const state = s.state || JSON.stringify(s);
+  return (s.state === 'failed' || s.state === 'backoff') && s.lastError ? `${state}: ${s.lastError}` : state;
 }
 
 function fillCameraForm(c) {

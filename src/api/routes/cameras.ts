@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { cameraSchema, type CameraConfig } from '../../config/schema.ts';
 import { ApiError, notFound } from '../api-error.ts';
-import type { CameraStatus, CameraStore } from '../../store/camera-store.ts';
+import type { CameraOrigin, CameraStatus, CameraStore } from '../../store/camera-store.ts';
 import { checkCameraUrl } from '../camera-url.ts';
 import type { ZodTypeProvider } from '../zod-schema.ts';
 import type { CameraNetworkPolicy } from '../../decode/camera-network-policy.ts';
@@ -24,17 +24,24 @@ const patchSchema = z.strictObject({
   enabled: c.enabled.unwrap().optional(),
 });
 
-type CameraView = CameraConfig & { status: CameraStatus | null };
+type CameraView = Partial<CameraConfig> & { id: string; origin: CameraOrigin; status: CameraStatus | null };
 
 /** A worker's status with every string masked (its lastError may quote the camera URL). */
-function maskStatus(status: CameraStatus): CameraStatus {
+function maskStatus({ camera: _settings, ...status }: CameraStatus): CameraStatus {
   return Object.fromEntries(
     Object.entries(status).map(([k, v]) => [k, typeof v === 'string' ? maskUrlPassword(v) : v]),
   );
 }
 
+/** A registry camera (added through the API or the console). */
 function view(c: CameraConfig, status: CameraStatus | undefined): CameraView {
-  return { ...c, url: maskUrlPassword(c.url), status: status ? maskStatus(status) : null };
+  return { ...c, url: maskUrlPassword(c.url), origin: 'api', status: status ? maskStatus(status) : null };
+}
+
+/** A camera a worker runs from its config file: known from the settings published with its status. */
+function configView(id: string, status: CameraStatus): CameraView {
+  const camera = status.camera!;
+  return { ...camera, url: maskUrlPassword(camera.url), id, origin: 'config', status: maskStatus(status) };
 }
 
 export function cameraRoutes(
@@ -47,7 +54,12 @@ export function cameraRoutes(
 
     r.get('/cameras', { config: { access: 'operator' }, schema: { tags: ['cameras'] } }, async () => {
       const [all, statuses] = await Promise.all([cameras.list(), cameras.statuses()]);
-      return { items: all.map((c) => view(c, statuses.get(c.id))) };
+      const registered = new Set(all.map((c) => c.id));
+      const fromConfig = [...statuses]
+        .filter(([id, s]) => !registered.has(id) && s.origin === 'config' && s.camera)
+        .map(([id, s]) => configView(id, s));
+      const items = [...all.map((c) => view(c, statuses.get(c.id))), ...fromConfig];
+      return { items: items.sort((a, b) => a.id.localeCompare(b.id)) };
     });
 
     r.get(
