@@ -1,0 +1,134 @@
+import type { Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { loadLfwPeople } from '../../datasets/lfw.ts';
+import { prepareBridgeSamples } from '../../distill/prepare-samples.ts';
+import { splitByIdentity } from '../../distill/train-bridge.ts';
+import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
+import { ResolutionMatchedEmbedder } from '../../embed/resolution-matched.ts';
+import { calibrate, thresholdsAt, type CalibrationFace } from '../../eval/calibrate.ts';
+import { createEmbedder } from '../../models/registry.ts';
+import { configOrDefaults, numberIn, positiveInt } from '../options.ts';
+import { stageProgress } from '../progress.ts';
+
+interface CalibrateOptions {
+  readonly data: string;
+  readonly model: string;
+  readonly config?: string;
+  readonly sizes: number[];
+  readonly far: number;
+  readonly validationFraction: number;
+  readonly seed: number;
+  readonly maxPerIdentity: number;
+  readonly json?: string;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+async function calibrateAction(o: CalibrateOptions): Promise<void> {
+  const config = await configOrDefaults(o.config);
+  const teacher = await createEmbedder('teacher');
+  const probe = await createEmbedder(o.model).catch((err: unknown) => {
+    teacher.dispose();
+    throw err;
+  });
+  const adapted = await createGalleryEmbedder(teacher, o.model);
+  const bar = stageProgress();
+  try {
+    // The same held-out identities as `train` (same fraction and seed): never trained on, never DevTest.
+    const people = await loadLfwPeople(o.data, 'devtrain');
+    const prepared = await prepareBridgeSamples(teacher, people, {
+      assumeCentred: true,
+      onProgress: (stage, done, total) => bar.update(stage, done, total),
+    });
+    const { validation } = splitByIdentity(prepared.samples, o.validationFraction, o.seed);
+    const perIdentity = new Map<number, number>();
+    const faces: CalibrationFace[] = [];
+    for (const s of validation) {
+      const n = perIdentity.get(s.identity) ?? 0;
+      if (n >= o.maxPerIdentity) continue; // one prolific identity must not dominate the genuine pairs
+      perIdentity.set(s.identity, n + 1);
+      faces.push({ identity: String(s.identity), chip: s.chip });
+    }
+    const rows = await calibrate({
+      faces,
+      gallery: new ResolutionMatchedEmbedder(adapted, probe, config.enrol),
+      probe,
+      sizes: o.sizes,
+      fars: [1e-2, 1e-3, 1e-4],
+      onProgress: (done, total) => bar.update('embed', done, total),
+    });
+    bar.stop();
+    const thresholds = thresholdsAt(rows, o.far);
+    console.log(
+      `calibration: ${faces.length} held-out DevTrain faces of ${perIdentity.size} identities · ` +
+        `gallery ${config.enrol.gallery} · probe ${probe.name}`,
+    );
+    console.log(
+      'size  genuine  impostors   thr@1e-2  TAR      thr@1e-3  TAR      thr@1e-4  TAR      grey TAR@1e-3 (FAR)',
+    );
+    for (const r of rows) {
+      const cells = r.points.map((p) => `${p.threshold.toFixed(3).padStart(8)}  ${pct(p.tar).padEnd(7)}`);
+      const g = r.grey?.find((x) => x.far === 1e-3);
+      console.log(
+        `${String(r.size).padStart(4)}  ${String(r.genuinePairs).padStart(7)}  ${String(r.impostorPairs).padStart(9)}  ${cells.join('  ')}  ` +
+          (g ? `${pct(g.tar)} (${g.measuredFar.toExponential(1)})` : ''),
+      );
+    }
+    console.log(`match.thresholds at FAR ${o.far}: ${JSON.stringify(thresholds)}`);
+    if (o.json) {
+      const path = resolve(o.json);
+      await mkdir(dirname(path), { recursive: true });
+      const report = {
+        model: o.model,
+        gallery: config.enrol,
+        faces: faces.length,
+        identities: perIdentity.size,
+        validation_fraction: o.validationFraction,
+        seed: o.seed,
+        far: o.far,
+        thresholds,
+        rows,
+      };
+      await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+    }
+  } finally {
+    bar.stop();
+    adapted.dispose();
+    probe.dispose();
+    teacher.dispose();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('calibrate')
+    .description(
+      'match thresholds per face size at a target FAR, from held-out LFW DevTrain identities (never DevTest)',
+    )
+    .requiredOption('--data <dir>', 'LFW root (peopleDevTrain.txt and the images)')
+    .option('--model <spec>', 'probe model: student, teacher or a model directory', 'student')
+    .option('--config <file>', 'site config (its enrol section builds the gallery as enrolment does)')
+    .option(
+      '--sizes <list>',
+      'probe sizes in pixels',
+      (v) => v.split(',').map((x) => positiveInt('--sizes')(x.trim())),
+      [12, 16, 24, 32],
+    )
+    .option('--far <f>', 'false accept rate the thresholds are set for', numberIn('--far', 1e-6, 0.1), 1e-3)
+    .option(
+      '--validation-fraction <f>',
+      "held-out identity share: the training run's (train --validation-fraction)",
+      numberIn('--validation-fraction', 0.01, 0.5),
+      0.05,
+    )
+    .option('--seed <n>', "the training run's seed", positiveInt('--seed'), 1)
+    .option(
+      '--max-per-identity <n>',
+      'faces used per identity at most',
+      positiveInt('--max-per-identity'),
+      10,
+    )
+    .option('--json <file>', 'write the calibration as JSON')
+    .action(calibrateAction);
+}

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { calibrate, thresholdsAt } from '../../src/eval/calibrate.ts';
+import type { RgbImage } from '../../src/image/rgb-image.ts';
+import type { FaceEmbedder } from '../../src/models/embedder.ts';
+import { createRng } from '../../src/util/random.ts';
+
+/** A chip whose flat colour encodes its identity, so embeddings can be made separable by hand. */
+function chip(level: number): RgbImage {
+  return { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(level) };
+}
+
+/**
+ * Embeds a chip as a unit vector pointing at its identity's axis (from the chip's level) plus noise
+ * that grows as the chip shrinks: small probes are noisier, so their thresholds must differ.
+ */
+function noisyEmbedder(seed: number): FaceEmbedder {
+  const rng = createRng(seed);
+  return {
+    name: 'fake',
+    dim: 16,
+    inputSize: 32,
+    params: 0,
+    async embed(chips) {
+      return chips.map((c) => {
+        const v = new Float32Array(16);
+        v[Math.round(c.data[0]! / 16) % 16] = 1;
+        const noise = 8 / c.width;
+        for (let k = 0; k < 16; k++) v[k]! += rng.normal(0, noise * 0.5);
+        const n = Math.hypot(...v);
+        return v.map((x) => x / n);
+      });
+    },
+    dispose() {},
+  };
+}
+
+test('calibrate: thresholds hold their FAR on the calibration faces, stricter FAR → higher threshold', async () => {
+  const faces = Array.from({ length: 120 }, (_, i) => ({
+    identity: `id${i % 12}`,
+    chip: chip((i % 12) * 16),
+  }));
+  const rows = await calibrate({
+    faces,
+    gallery: noisyEmbedder(1),
+    probe: noisyEmbedder(2),
+    sizes: [8, 16],
+    fars: [1e-2, 1e-3],
+  });
+  assert.deepEqual(
+    rows.map((r) => r.size),
+    [8, 16],
+  );
+  for (const r of rows) {
+    // 12 identities x 10 faces: 120·9 ordered genuine pairs, 120·110 impostor pairs.
+    assert.equal(r.genuinePairs, 1080);
+    assert.equal(r.impostorPairs, 13_200);
+    const [p2, p3] = r.points;
+    assert.ok(p3!.threshold >= p2!.threshold);
+    assert.ok(p3!.tar <= p2!.tar);
+    assert.ok(r.grey && r.grey.length === 2);
+  }
+  // Noisier 8 px probes need a different operating point than 16 px ones, and separate less.
+  assert.ok(rows[0]!.points[1]!.tar < rows[1]!.points[1]!.tar);
+  const thresholds = thresholdsAt(rows, 1e-3);
+  assert.deepEqual(
+    thresholds.map((t) => t.minFacePx),
+    [0, 16],
+  );
+  assert.ok(thresholds[0]!.threshold >= rows[0]!.points[1]!.threshold, 'rounded up, never down');
+  assert.throws(() => thresholdsAt(rows, 1e-5), /no operating point/);
+  await assert.rejects(
+    calibrate({
+      faces: faces.slice(0, 1),
+      gallery: noisyEmbedder(1),
+      probe: noisyEmbedder(2),
+      sizes: [8],
+      fars: [1e-3],
+    }),
+    /two identities/,
+  );
+});
