@@ -62,15 +62,15 @@ async function activate(name: string): Promise<string> {
   return tf.getBackend();
 }
 
+const NOT_INSTALLED = 'not installed (optional package)';
+
 /**
  * Why a backend could not be used, in a line. The native packages are optional: one that is not
  * installed is information, not a failure, and reads so.
  */
 export function skipReason(err: unknown): string {
   const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-  return /Cannot find (package|module) '@tensorflow\//.test(message)
-    ? 'not installed (optional package)'
-    : message;
+  return /Cannot find (package|module) '@tensorflow\//.test(message) ? NOT_INSTALLED : message;
 }
 
 async function choose(forced: BackendChoice | undefined): Promise<BackendInfo> {
@@ -80,10 +80,12 @@ async function choose(forced: BackendChoice | undefined): Promise<BackendInfo> {
     try {
       const { tfBackend, trainingKernels } = await tryActivate(choice);
       const info: BackendInfo = { choice, tfBackend, trainingKernels, skipped, forced: forced !== undefined };
-      const why = skipped.map((s) => `${s.choice}: ${s.reason}`);
+      const notInstalled = skipped.filter((s) => s.reason === NOT_INSTALLED).map((s) => s.choice);
+      const failed = skipped.filter((s) => s.reason !== NOT_INSTALLED).map((s) => `${s.choice}: ${s.reason}`);
       log.info(
-        { backend: choice, tfBackend, skipped: why, forced: info.forced },
-        `tfjs backend: ${choice}${info.forced ? ' (forced by BRIDGEFACE_BACKEND)' : ''}${why.length > 0 ? ` (better ones skipped: ${why.join('; ')})` : ''}`,
+        { backend: choice, ...(failed.length > 0 ? { failed } : {}) },
+        `tfjs backend: ${choice}${info.forced ? ' (forced by BRIDGEFACE_BACKEND)' : ''}` +
+          (notInstalled.length > 0 ? ` (optional ${notInstalled.join(', ')} not installed)` : ''),
       );
       return info;
     } catch (err) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -51,4 +52,34 @@ test('a bad --log-format is a usage error naming the choices', async () => {
   const r = await cli(['--log-format', 'xml', 'doctor']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /human, json/);
+});
+
+test('serve prints the console URL at start, and the URL answers', async () => {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'bridgeface.mjs'), 'serve', '--port', '0'], {
+    env: {
+      ...process.env,
+      BRIDGEFACE_LOG_LEVEL: 'warn',
+      BRIDGEFACE_API_TOKENS: `admin:t:${randomBytes(16).toString('hex')}`,
+      BRIDGEFACE_REDIS_PREFIX: `bf-test-serve-${randomBytes(4).toString('hex')}`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /^console: (http:\/\/127\.0\.0\.1:\d+\/console\/)/m.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      void exited.then((code) => reject(new Error(`serve exited (${code}) before printing its URL: ${out}`)));
+    });
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /BridgeFace console/);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_CHOICES, initBackend, parseBackendEnv } from '../../src/runtime/backend.ts';
+import { BACKEND_CHOICES, initBackend, parseBackendEnv, skipReason } from '../../src/runtime/backend.ts';
 
 test('parseBackendEnv accepts each choice and treats unset/empty as no choice', () => {
   assert.equal(parseBackendEnv(undefined), undefined);
@@ -54,4 +54,15 @@ test('initBackend picks wasm when no native package is installed, reports why, a
     assert.ok(tf.getKernel(kernel, 'wasm'), `${kernel} registered`);
   }
   assert.equal(await initBackend(), info, 'later calls return the first result');
+});
+
+test('a missing optional native package reads as "not installed", other failures keep their message', () => {
+  const missing = new Error(
+    "Cannot find package '@tensorflow/tfjs-node-gpu' imported from /app/src/runtime/backend.ts",
+  );
+  assert.equal(skipReason(missing), 'not installed (optional package)');
+  assert.equal(
+    skipReason(new Error('libcudart.so.11.0: cannot open shared object file\nmore')),
+    'libcudart.so.11.0: cannot open shared object file',
+  );
 });
