@@ -59,31 +59,10 @@ export function eventToFields(e: IdentityEvent): string[] {
   return out;
 }
 
-const NULLABLE = new Set([
-  'identityId',
-  'identityName',
-  'evidenceKey',
-  'boxX',
-  'boxY',
-  'boxWidth',
-  'boxHeight',
-  'frameIndex',
-  'mediaTimeMs',
-]);
-const NUMERIC = new Set([
-  'score',
-  'margin',
-  'threshold',
-  'facePx',
-  'quality',
-  'frameTimeMs',
-  'boxX',
-  'boxY',
-  'boxWidth',
-  'boxHeight',
-  'frameIndex',
-  'mediaTimeMs',
-]);
+/** Where the face was: fields added later, empty in older entries. */
+const GEOMETRY = ['boxX', 'boxY', 'boxWidth', 'boxHeight', 'frameIndex', 'mediaTimeMs'];
+const NULLABLE = new Set(['identityId', 'identityName', 'evidenceKey', ...GEOMETRY]);
+const NUMERIC = new Set(['score', 'margin', 'threshold', 'facePx', 'quality', 'frameTimeMs', ...GEOMETRY]);
 
 /** The event's face box, or undefined for events written before boxes were recorded. */
 export function eventBox(e: IdentityEvent): Box | undefined {

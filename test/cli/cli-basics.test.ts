@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../../src/models/model-paths.ts';
+import { runCli } from '../helpers/run-cli.ts';
 
 /** The operator's first contact with the CLI: version, help texts, doctor, log format errors. */
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(
-      process.execPath,
-      [join(REPO_ROOT, 'bin', 'bridgeface.mjs'), ...args],
-      { env: { ...process.env, BRIDGEFACE_LOG_LEVEL: 'info', ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
+  runCli(args, { BRIDGEFACE_LOG_LEVEL: 'info', ...env });
 
 test('--version prints the package version', async () => {
   const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };

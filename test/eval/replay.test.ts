@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { locateFfmpeg } from '../../src/decode/ffmpeg-binary.ts';
 import { ensureDemoAssets } from '../../src/demo/demo-assets.ts';
 import { decodeImage } from '../../src/image/decode.ts';
-import { REPO_ROOT } from '../../src/models/model-paths.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { REPLAY_CLIP, writeReplayClip } from './replay-clip.ts';
 
 /**
@@ -20,15 +19,7 @@ import { REPLAY_CLIP, writeReplayClip } from './replay-clip.ts';
  */
 
 let dir: string;
-const run = (args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [join(REPO_ROOT, 'bin', 'bridgeface.mjs'), ...args],
-      { env: { ...process.env, BRIDGEFACE_LOG_LEVEL: 'warn' }, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+const run = (args: string[]) => runCli(args, { BRIDGEFACE_LOG_LEVEL: 'warn' });
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bf-replay-'));
