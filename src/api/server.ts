@@ -16,7 +16,7 @@ import { ApiError } from './api-error.ts';
 import { allows, AuthFailureLimiter, TokenAuthenticator, type Access, type Principal } from './auth.ts';
 import { CameraStore } from '../store/camera-store.ts';
 import type { ModelHolder } from './model-holder.ts';
-import { CameraNetworkPolicy } from '../decode/camera-network-policy.ts';
+import { CameraNetworkPolicy, type HostLookup } from '../decode/camera-network-policy.ts';
 import { loggableUrl } from './log-url.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { cameraRoutes } from './routes/cameras.ts';
@@ -49,6 +49,8 @@ export interface ApiDeps {
   readonly metrics: Registry;
   /** Evidence TTL of the event log (for documentation of the evidence endpoint only). */
   readonly logger?: Logger;
+  /** How camera hosts are resolved for the network policy. @defaultValue the system resolver */
+  readonly cameraHostLookup?: HostLookup;
 }
 
 /** Paths that never carry data and so need no token (the console and docs are static). */
@@ -210,7 +212,7 @@ export async function buildApi(deps: ApiDeps) {
         cameraRoutes(
           new CameraStore(redis, keys),
           settings.filesDir,
-          new CameraNetworkPolicy(settings.cameraNetworks),
+          new CameraNetworkPolicy(settings.cameraNetworks, deps.cameraHostLookup),
         ),
       );
       await api.register(

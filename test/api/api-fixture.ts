@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { ModelHolder, type PhotoEnroller } from '../../src/api/model-holder.ts';
 import { buildApi, type Api } from '../../src/api/server.ts';
 import { DEFAULT_API_SETTINGS, parseTokens, type ApiSettings } from '../../src/api/settings.ts';
+import type { HostLookup } from '../../src/decode/camera-network-policy.ts';
 import type { IdentityEvent } from '../../src/events/identity-event.ts';
 import type { RedisKeys } from '../../src/store/redis-keys.ts';
 import { testRedis } from '../helpers/redis.ts';
@@ -27,7 +28,13 @@ export interface ApiFixture {
  * an enroller is given.
  */
 export async function apiFixture(
-  o: { enroller?: PhotoEnroller; settings?: Partial<ApiSettings>; logger?: Logger; redisUrl?: string } = {},
+  o: {
+    enroller?: PhotoEnroller;
+    settings?: Partial<ApiSettings>;
+    logger?: Logger;
+    redisUrl?: string;
+    cameraHostLookup?: HostLookup;
+  } = {},
 ): Promise<ApiFixture> {
   const { redis, keys, cleanup } = await testRedis(o.redisUrl);
   const settings: ApiSettings = {
@@ -47,6 +54,7 @@ export async function apiFixture(
     models,
     metrics: new Registry(),
     logger: o.logger ?? pino({ level: 'silent' }),
+    cameraHostLookup: o.cameraHostLookup,
   });
   return {
     app,
