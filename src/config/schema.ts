@@ -229,17 +229,20 @@ export const configSchema = z.strictObject({
       topK: z.number().int().min(1).max(100).default(5),
       minFacePx: z.number().min(0).default(10),
       /**
-       * Cosine thresholds by face size for the default model (the shipped student, HR watchlist vs LR
-       * probe). Defaults: `threshold_at_far_1e-3` of `bridgeface eval --model student --cross` on LFW
-       * DevTest (0.600 at 8 px, 0.591 at 12, 0.601 at 16, 0.595 at 24, 0.580 at 32), rounded up, i.e.
-       * no false accept among 500 impostor pairs. Recalibrate for another model or target FAR.
+       * Cosine thresholds by face size for the default model and gallery (the shipped student, the
+       * fused enrolment of the `enrol` section). Each row applies from its `minFacePx` up (face px =
+       * detector box side ≈ probe chip side). Defaults: FAR 1e-3 per comparison, calibrated by
+       * `bridgeface calibrate --data <lfw>` on held-out LFW DevTrain identities (never DevTest), rounded
+       * up (docs/BENCHMARKS.md, "Operating points"). Recalibrate for another model, gallery mode or FAR.
        */
       thresholds: z
         .array(sizeThresholdSchema)
         .min(1)
         .default([
-          { minFacePx: 10, threshold: 0.61 },
-          { minFacePx: 24, threshold: 0.6 },
+          { minFacePx: 0, threshold: 0.666 },
+          { minFacePx: 16, threshold: 0.657 },
+          { minFacePx: 24, threshold: 0.652 },
+          { minFacePx: 32, threshold: 0.651 },
         ]),
       minMargin: z.number().min(0).default(0.05),
       minQuality: z.number().min(0).max(1).default(0.05),

@@ -50,7 +50,8 @@ async function demoAction(o: DemoOptions): Promise<void> {
   progress.done(assets.reused ? 'cached' : 'generated');
   progress.start(`loading the ${model} model and enrolling the watchlist`);
   const probe = await createEmbedder(model);
-  const enroller = await createEnroller(model, configSchema.parse({}).enrol);
+  const enrol = configSchema.parse({}).enrol;
+  const enroller = await createEnroller(model, enrol);
   const entries = [];
   const names = new Map<string, string>();
   try {
@@ -64,7 +65,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
   }
   progress.done(`${entries.length} people`);
   console.log(
-    `watchlist: ${assets.watchlist.map((w) => w.name).join(', ')} (enrolled with teacher${model === 'teacher' ? '' : ' + adapter'})`,
+    `watchlist: ${assets.watchlist.map((w) => w.name).join(', ')} (one photo each, ${enrol.gallery} gallery in the ${enroller.model} space)`,
   );
 
   const config = configSchema.parse({

@@ -57,7 +57,7 @@ async function fileKey(
     options.assumeCentred === true,
     options.minScore ?? null,
     // The padded retry for tight crops changed what non-centred alignment finds (centred keys unchanged).
-    ...(options.assumeCentred === true ? [] : [`padded-retry:${options.paddedRetry !== false}`]),
+    ...(options.assumeCentred === true ? [] : [`padded-retry-v2:${options.paddedRetry !== false}`]),
     options.version ?? '',
   ];
   const key = createHash('sha256').update(JSON.stringify(parts)).digest('hex');

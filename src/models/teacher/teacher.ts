@@ -191,7 +191,17 @@ class FaceApiTeacherImpl implements FaceApiTeacher {
     const pad = Math.round(PADDED_RETRY_MARGIN * Math.max(image.width, image.height));
     const canvas = padImage(image, pad);
     let faces = await this.alignIn(canvas, { ...options, assumeCentred: false });
-    if (faces.length === 0) faces = await this.alignIn(canvas, { ...options, assumeCentred: true }, false);
+    if (faces.length === 0) {
+      // Last: the centred-landmark path with the photo itself as the face region.
+      const photo = { x: pad, y: pad, width: image.width, height: image.height };
+      const input = tf.tensor3d(Int32Array.from(canvas.data), [canvas.height, canvas.width, 3], 'int32');
+      try {
+        const face = await this.centredFace(canvas, input, photo);
+        faces = face ? [face] : [];
+      } finally {
+        input.dispose();
+      }
+    }
     // Geometry back in the photo's own coordinates (the chip was cut from the canvas already).
     return faces.map((f) => ({
       ...f,
@@ -200,15 +210,14 @@ class FaceApiTeacherImpl implements FaceApiTeacher {
     }));
   }
 
-  /** One alignment attempt; `detectorFallback` false stops after a failed centred-landmark path. */
-  private async alignIn(image: RgbImage, options: AlignOptions, detectorFallback = true): Promise<AlignedFace[]> {
+  /** One alignment attempt: the centred-landmark path when asked, else (or when it fails) the detector. */
+  private async alignIn(image: RgbImage, options: AlignOptions): Promise<AlignedFace[]> {
     const minScore = options.minScore ?? 0.5;
     const input = tf.tensor3d(Int32Array.from(image.data), [image.height, image.width, 3], 'int32');
     try {
       if (options.assumeCentred) {
         const face = await this.centredFace(image, input);
         if (face !== undefined) return [face];
-        if (!detectorFallback) return [];
       }
       const detections = await this.p.ssd.locateFaces(input, { minConfidence: minScore, maxResults: 100 });
       const found = detections
@@ -232,8 +241,11 @@ class FaceApiTeacherImpl implements FaceApiTeacher {
   }
 
   /** The cheap path: landmarks on the central region, verified by a second pass on the box they imply. */
-  private async centredFace(image: RgbImage, input: tf.Tensor3D): Promise<AlignedFace | undefined> {
-    const region = this.centralBox(image);
+  private async centredFace(
+    image: RgbImage,
+    input: tf.Tensor3D,
+    region: Box = this.centralBox(image),
+  ): Promise<AlignedFace | undefined> {
     const [first] = await this.landmarks(input, [region]);
     let why = implausibleLandmarks(first, region);
     if (why === undefined) {
