@@ -100,12 +100,12 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'dataset root (LFW: the folder holding peopleDevTrain.txt)')
     .option('--out <dir>', 'output directory (models, history, checkpoints)', 'artifacts/train')
     .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
-    .option('--epochs <n>', 'student epochs (default 30)', positiveInt('--epochs'))
-    .option('--adapter-epochs <n>', 'adapter epochs (default 20)', positiveInt('--adapter-epochs'))
-    .option('--batch <n>', 'student batch size (default 64)', positiveInt('--batch'))
+    .option('--epochs <n>', 'student epochs (default: 30)', positiveInt('--epochs'))
+    .option('--adapter-epochs <n>', 'adapter epochs (default: 20)', positiveInt('--adapter-epochs'))
+    .option('--batch <n>', 'student batch size (default: 64)', positiveInt('--batch'))
     .option(
       '--identity-weight <w>',
-      'weight of the LR identity (CosFace) term (default 0.1)',
+      'weight of the LR identity (CosFace) term (default: 0.1)',
       numberIn('--identity-weight', 0, 10),
     )
     .option(
@@ -115,12 +115,12 @@ export function register(program: Command): void {
     )
     .option(
       '--input-size <px>',
-      'student input side, a multiple of 8 (default 32)',
+      'student input side, a multiple of 8 (default: 32)',
       positiveInt('--input-size'),
     )
     .option(
       '--validation-fraction <f>',
-      'share of identities held out for validation (default 0.1)',
+      'share of identities held out for validation (default: 0.1)',
       numberIn('--validation-fraction', 0.01, 0.5),
     )
     .addOption(
