@@ -83,8 +83,11 @@ export function renderModelCard(c: ModelCardInput): string {
     '',
     '## Limitations',
     '',
-    '- Trained and validated on synthetic LR faces (area downsampling + blur/noise/JPEG); real CCTV',
-    '  degradations (motion blur, interlacing, heavy compression, pose) will lower accuracy.',
+    '- Trained and validated on synthetic LR faces (area downsampling, misalignment, blur and motion',
+    '  blur, noise, JPEG, contrast/brightness, greyscale frames); real CCTV degradations beyond these',
+    '  (interlacing, heavy H.264 artefacts, strong pose, IR glare) will lower accuracy.',
+    '- Match thresholds depend on the model and the gallery mode: recalibrate with `bridgeface calibrate`',
+    '  after installing a new model, and re-enrol the watchlist.',
     '- The teacher and the public data carry their demographic biases; this model inherits them.',
     '',
   ];
