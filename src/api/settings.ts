@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiEnvironment } from '../config/environment.ts';
 import { apiConfigSchema, type ApiConfig } from '../config/schema.ts';
 import { tokenWeakness } from './token-strength.ts';
 
@@ -121,32 +122,33 @@ export type { ApiConfig };
  */
 export function resolveApiSettings(
   config: Partial<ApiConfig> = {},
-  env: NodeJS.ProcessEnv = process.env,
+  environment?: NodeJS.ProcessEnv,
 ): ApiSettings {
-  const tokens = parseTokens(env.BRIDGEFACE_API_TOKENS ?? '');
+  const env = apiEnvironment(environment);
+  const tokens = parseTokens(env.tokens);
   if (tokens.length === 0) {
     throw new ApiSettingsError('BRIDGEFACE_API_TOKENS is empty: set e.g. admin:<token>,operator:<token>');
   }
   const base = apiConfigSchema.safeParse(config);
   if (!base.success) throw new ApiSettingsError(`api section: ${z.prettifyError(base.error)}`);
-  const p = port.safeParse(env.BRIDGEFACE_API_PORT ?? base.data.port);
+  const p = port.safeParse(env.port ?? base.data.port);
   if (!p.success) throw new ApiSettingsError('BRIDGEFACE_API_PORT must be an integer 0-65535');
-  const ttl = env.BRIDGEFACE_EVENTS_TTL_SECONDS;
-  const ttlSeconds = ttl === undefined || ttl === '' ? base.data.eventsTtlSeconds : Number(ttl);
+  const ttl = env.eventsTtlSeconds;
+  const ttlSeconds = ttl === undefined ? base.data.eventsTtlSeconds : Number(ttl);
   if (ttlSeconds !== undefined && !(Number.isInteger(ttlSeconds) && ttlSeconds >= 60)) {
     throw new ApiSettingsError('BRIDGEFACE_EVENTS_TTL_SECONDS must be an integer >= 60');
   }
   return Object.freeze({
     ...base.data,
     port: p.data,
-    host: env.BRIDGEFACE_API_HOST || base.data.host,
+    host: env.host ?? base.data.host,
     tokens,
-    filesDir: env.BRIDGEFACE_FILES_DIR || base.data.filesDir,
+    filesDir: env.filesDir ?? base.data.filesDir,
     eventsTtlSeconds: ttlSeconds,
   });
 }
 
 /** Settings from the environment alone (no config file). */
-export function apiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSettings {
+export function apiSettingsFromEnv(env?: NodeJS.ProcessEnv): ApiSettings {
   return resolveApiSettings({}, env);
 }

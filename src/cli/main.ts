@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { debugStacks } from '../config/environment.ts';
 import { setLogFormat } from '../util/log.ts';
 import { LOG_FORMATS, type LogFormat } from '../util/log-format.ts';
 
@@ -63,7 +64,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     return 0;
   } catch (err) {
     process.stderr.write(`bridgeface: ${describe(err)}\n`);
-    if (process.env.BRIDGEFACE_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    if (debugStacks() && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     else if (!isExpected(err)) process.stderr.write('(set BRIDGEFACE_DEBUG=1 for the stack trace)\n');
     return 1;
   }

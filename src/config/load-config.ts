@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { redisClusterNodesFromEnv } from '../store/redis-url.ts';
-import { configSchema, type BridgefaceConfig } from './schema.ts';
+import { redisClusterNodesOverride, redisPrefixOverride, redisUrlOverride } from './environment.ts';
+import { configSchema, type BridgefaceConfig, type RedisConfig } from './schema.ts';
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -15,9 +15,11 @@ export class ConfigError extends Error {
 /** Environment overrides applied after the file: deployment specifics and secrets stay out of files. */
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const redis = { ...((raw.redis as Record<string, unknown> | undefined) ?? {}) };
-  if (env.BRIDGEFACE_REDIS_URL) redis.url = env.BRIDGEFACE_REDIS_URL;
-  if (env.BRIDGEFACE_REDIS_PREFIX) redis.prefix = env.BRIDGEFACE_REDIS_PREFIX;
-  const clusterNodes = redisClusterNodesFromEnv(env);
+  const url = redisUrlOverride(env);
+  if (url) redis.url = url;
+  const prefix = redisPrefixOverride(env);
+  if (prefix) redis.prefix = prefix;
+  const clusterNodes = redisClusterNodesOverride(env);
   if (clusterNodes) {
     const cluster = (redis.cluster as Record<string, unknown> | undefined) ?? {};
     redis.cluster = { ...cluster, nodes: clusterNodes };
@@ -64,4 +66,9 @@ export async function loadConfig(
     );
   }
   return parseConfig(raw, env, path);
+}
+
+/** The `redis` section of a run without a config file: the schema's defaults under the environment's overrides. */
+export function redisConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RedisConfig {
+  return parseConfig({}, env, 'environment').redis;
 }

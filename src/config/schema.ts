@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ignoreZoneSchema } from '../detect/options.ts';
-import { parseRedisNodeUrl, type RedisNodeAddress } from '../store/redis-url.ts';
+import { parseRedisNodeUrl, type RedisNodeAddress } from './redis-url.ts';
 import { parseNetwork } from '../decode/camera-network-policy.ts';
 import { GALLERY_MODES } from '../embed/resolution-matched.ts';
 

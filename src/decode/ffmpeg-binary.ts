@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
+import { ffmpegPathSetting } from '../config/environment.ts';
 
 const run = promisify(execFile);
 
@@ -24,7 +25,8 @@ async function probe(path: string): Promise<string> {
  */
 export async function locateFfmpeg(): Promise<FfmpegBinary | undefined> {
   const candidates: { path: string; source: FfmpegBinary['source'] }[] = [];
-  if (process.env.FFMPEG_PATH) candidates.push({ path: process.env.FFMPEG_PATH, source: 'env' });
+  const fromEnv = ffmpegPathSetting();
+  if (fromEnv) candidates.push({ path: fromEnv, source: 'env' });
   candidates.push({ path: 'ffmpeg', source: 'system' });
   try {
     const bundled = createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string };

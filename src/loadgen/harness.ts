@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../store/redis-connection.ts';
+import { redisConfigFromEnv } from '../config/load-config.ts';
 import { configSchema } from '../config/schema.ts';
 import { EventLog } from '../events/event-log.ts';
 import { connectRedis } from '../pipeline/distributed.ts';
 import { BullBatchSink, dropCounterKey, EMBED_QUEUE, type BacklogPolicy } from '../queue/embed-queue.ts';
 import { deleteAllKeys } from '../store/delete-keys.ts';
 import { RedisKeys } from '../store/redis-keys.ts';
-import { redisClusterNodesFromEnv } from '../store/redis-url.ts';
 import { WatchlistStore } from '../store/watchlist-store.ts';
 import { BatchFactory } from './batch-factory.ts';
 import { loadCropPool, type PoolCrop } from './crop-pool.ts';
@@ -126,10 +126,11 @@ export class LoadgenHarness {
     try {
       const pool = o.cropPool ?? (await loadCropPool({ cropSize: o.cropSize ?? 32 }));
       tmp = await mkdtemp(join(tmpdir(), 'bf-loadgen-'));
-      const clusterNodes = o.redisClusterNodes ?? redisClusterNodesFromEnv();
+      const fromEnv = redisConfigFromEnv();
+      const clusterNodes = o.redisClusterNodes ?? fromEnv.cluster?.nodes;
       const config = configSchema.parse({
         redis: {
-          url: o.redisUrl ?? process.env.BRIDGEFACE_REDIS_URL ?? 'redis://127.0.0.1:6379',
+          url: o.redisUrl ?? fromEnv.url,
           prefix,
           cluster: clusterNodes ? { nodes: clusterNodes } : undefined,
         },

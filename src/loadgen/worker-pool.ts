@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnvironment, logLevelSetting } from '../config/environment.ts';
 import type { RedisClient } from '../store/redis-connection.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import { readWorkerSnapshots } from './worker-stats.ts';
@@ -57,11 +58,10 @@ export class WorkerPool {
       const id = `w${i + 1}`;
       const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY, this.options.configPath, id], {
         stdio: ['ignore', 'ignore', 'pipe'],
-        env: {
-          ...process.env,
-          BRIDGEFACE_LOG_LEVEL: this.options.logLevel ?? process.env.BRIDGEFACE_LOG_LEVEL ?? 'warn',
+        env: childEnvironment({
+          BRIDGEFACE_LOG_LEVEL: this.options.logLevel ?? logLevelSetting() ?? 'warn',
           ...this.options.env,
-        },
+        }),
       });
       const child: Child = { id, proc, stderr: '', exited: false, exit: Promise.resolve(null) };
       proc.stderr?.on('data', (c: Buffer) => (child.stderr = (child.stderr + c.toString()).slice(-4000)));

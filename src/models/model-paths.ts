@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { studentDirSetting } from '../config/environment.ts';
 
 /** Repository root (two levels above this file), used to find shipped model weights. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -13,7 +14,7 @@ export function faceApiModelDir(): string {
 
 /** Where the distilled student's weights ship in the repository (tfjs layers format). */
 export function studentModelDir(): string {
-  return process.env.BRIDGEFACE_STUDENT_DIR ?? join(REPO_ROOT, 'models', 'student');
+  return studentDirSetting() ?? join(REPO_ROOT, 'models', 'student');
 }
 
 /** The face-api model files BridgeFace needs (manifest + weights of each net). */

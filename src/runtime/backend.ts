@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { backendSetting } from '../config/environment.ts';
 import { log } from '../util/log.ts';
 
 /**
@@ -102,6 +103,6 @@ async function choose(forced: BackendChoice | undefined): Promise<BackendInfo> {
  * Call before creating any tensor.
  */
 export function initBackend(): Promise<BackendInfo> {
-  chosen ??= choose(parseBackendEnv(process.env.BRIDGEFACE_BACKEND));
+  chosen ??= choose(parseBackendEnv(backendSetting()));
   return chosen;
 }

@@ -1,7 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import type { RedisConfig } from '../config/schema.ts';
 import { maskUrlPassword } from '../util/mask-url-password.ts';
-import { parseRedisNodeUrl } from './redis-url.ts';
+import { parseRedisNodeUrl } from '../config/redis-url.ts';
 
 /**
  * A connection to standalone Redis or to a Redis Cluster. Both expose the same commands; everything

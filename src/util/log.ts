@@ -1,7 +1,8 @@
 import { pino, type Logger } from 'pino';
+import { logFormatSetting, logLevelSetting } from '../config/environment.ts';
 import { humanLogLine, logFormatFromEnv, type LogFormat } from './log-format.ts';
 
-let format: LogFormat = logFormatFromEnv(process.env.BRIDGEFACE_LOG_FORMAT);
+let format: LogFormat = logFormatFromEnv(logFormatSetting());
 
 /** Switches every later log line to `next` (the CLI's `--log-format`). */
 export function setLogFormat(next: LogFormat): void {
@@ -14,6 +15,6 @@ export function setLogFormat(next: LogFormat): void {
  * (log-format.ts). Level from BRIDGEFACE_LOG_LEVEL, default `info`; tests set it to `silent` or `warn`.
  */
 export const log: Logger = pino(
-  { name: 'bridgeface', level: process.env.BRIDGEFACE_LOG_LEVEL ?? 'info' },
+  { name: 'bridgeface', level: logLevelSetting() ?? 'info' },
   { write: (line: string) => void process.stderr.write(format === 'json' ? line : humanLogLine(line)) },
 );

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { createRedisClient, describeRedis, duplicateClient } from '../../src/store/redis-connection.ts';
-import { parseRedisNodeUrl } from '../../src/store/redis-url.ts';
+import { parseRedisNodeUrl } from '../../src/config/redis-url.ts';
 
 // Clients here are lazy and never connect: these tests check what the config turns into.
 const lazy = { maxRetriesPerRequest: null, lazyConnect: true } as const;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runDoctor, type DoctorReport } from '../../runtime/doctor.ts';
+import { runDoctor, type DoctorReport } from '../doctor.ts';
 import { log } from '../../util/log.ts';
 
 function formatReport(r: DoctorReport): string {

@@ -1,3 +1,4 @@
+import { childEnvironment } from '../../config/environment.ts';
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { configOrDefaults } from '../options.ts';
@@ -37,7 +38,7 @@ export function register(program: Command): void {
       const config = await configOrDefaults(o.config);
       const settings = resolveApiSettings(
         config.api,
-        o.port === undefined ? process.env : { ...process.env, BRIDGEFACE_API_PORT: o.port },
+        o.port === undefined ? undefined : childEnvironment({ BRIDGEFACE_API_PORT: o.port }),
       );
       log.info(
         { tokens: settings.tokens.map((t) => `${t.name} (${t.role})`) },

@@ -1,20 +1,3 @@
-/** Redis connection URL: BRIDGEFACE_REDIS_URL, default the local instance. */
-export function redisUrl(): string {
-  return process.env.BRIDGEFACE_REDIS_URL ?? 'redis://127.0.0.1:6379';
-}
-
-/**
- * Redis Cluster startup nodes from BRIDGEFACE_REDIS_CLUSTER_NODES (comma-separated redis:// URLs);
- * undefined when unset or empty, i.e. standalone Redis.
- */
-export function redisClusterNodesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
-  const nodes = (env.BRIDGEFACE_REDIS_CLUSTER_NODES ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  return nodes.length > 0 ? nodes : undefined;
-}
-
 /** One Cluster startup node, parsed from `redis[s]://[user[:password]@]host[:port]`. */
 export interface RedisNodeAddress {
   readonly host: string;

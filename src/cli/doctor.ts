@@ -2,10 +2,9 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { locateFfmpeg, type FfmpegBinary } from '../decode/ffmpeg-binary.ts';
 import { FACE_API_MODELS, faceApiModelDir, studentModelDir } from '../models/model-paths.ts';
-import { parseConfig } from '../config/load-config.ts';
+import { redisConfigFromEnv } from '../config/load-config.ts';
 import { createRedisClient, describeRedis, type RedisClient } from '../store/redis-connection.ts';
-import { redisUrl } from '../store/redis-url.ts';
-import { initBackend, type BackendInfo } from './backend.ts';
+import { initBackend, type BackendInfo } from '../runtime/backend.ts';
 
 export interface ModelFileStatus {
   readonly name: string;
@@ -42,10 +41,10 @@ async function fileStatus(name: string, path: string): Promise<ModelFileStatus> 
  * `cluster_state:ok`.
  */
 async function checkRedis(): Promise<DoctorReport['redis']> {
-  let url = redisUrl();
+  let url = redisConfigFromEnv().url;
   let client: RedisClient | undefined;
   try {
-    const config = parseConfig({}).redis;
+    const config = redisConfigFromEnv();
     url = describeRedis(config);
     client = createRedisClient(config, {
       lazyConnect: true,

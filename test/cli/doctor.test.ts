@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runDoctor } from '../../src/runtime/doctor.ts';
+import { runDoctor } from '../../src/cli/doctor.ts';
 
 test('doctor reports backend, ffmpeg, redis and model files', async () => {
   const report = await runDoctor();
