@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ignoreZoneSchema } from '../detect/options.ts';
+import { detectorSectionSchema, ignoreZoneSchema } from '../detect/options.ts';
 import { parseRedisNodeUrl, type RedisNodeAddress } from './redis-url.ts';
 import { parseNetwork } from '../decode/camera-network-policy.ts';
 import { GALLERY_MODES } from '../embed/resolution-matched.ts';
@@ -163,8 +163,11 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Cameras started at launch; the API's camera registry can add more at run time. */
   cameras: z.array(cameraSchema).default([]),
-  /** Detector plugin options (validated by the detector registry at start); `type` picks the plugin. */
-  detector: z.looseObject({ type: z.string() }).prefault({ type: 'tiled-tiny' }),
+  /**
+   * Detector plugin options; `type` picks the plugin, and the rest is checked against that plugin's
+   * schema (src/detect/options.ts). A tiled type without `minFaceSize` takes each camera's `minFacePx`.
+   */
+  detector: detectorSectionSchema.prefault({ type: 'tiled-tiny' }),
   tracker: z
     .strictObject({
       iouThreshold: z.number().min(0).max(1).default(0.2),

@@ -41,13 +41,16 @@ const common = {
   nmsIou: z.number().min(0).max(1).default(0.3),
 };
 
+/** Smallest face side (frame px) a tiled detector looks for. */
+const minFaceSizeSchema = z.number().min(4);
+
 const tiled = {
   ...common,
   /**
    * Smallest face side (frame px) to find. Sets the upscaling: scale = inputFaceSize / minFaceSize.
    * Detections under 0.75 · minFaceSize are dropped. Default 16.
    */
-  minFaceSize: z.number().min(4).default(16),
+  minFaceSize: minFaceSizeSchema.default(16),
   /** Largest face side (frame px) to find; coarser scales are added until it is covered. Default 96. */
   maxFaceSize: z.number().min(8).default(96),
   /** Frame px added around each scanned region (context for the net). Default 8. */
@@ -140,3 +143,59 @@ export type FaceDetectorOptions =
   | z.input<typeof plainSsdSchema>;
 
 export type FaceDetectorType = FaceDetectorOptions['type'];
+
+/**
+ * The detector plugins' option schemas, one per `type`: the registry registers each under its type, and
+ * the config's `detector` section is the discriminated union of them (`detectorSectionSchema`), so a
+ * config naming an unknown type or an option its type lacks fails when the config loads.
+ */
+export const DETECTOR_SCHEMAS = {
+  'tiled-tiny': tiledTinySchema,
+  'tiled-ssd': tiledSsdSchema,
+  'plain-tiny': plainTinySchema,
+  'plain-ssd': plainSsdSchema,
+} as const;
+
+/** The types whose options take a smallest face size (`minFaceSize`), read off their schemas. */
+const SIZED_TYPES: ReadonlySet<string> = new Set(
+  Object.entries(DETECTOR_SCHEMAS)
+    .filter(([, schema]) => 'minFaceSize' in schema.shape)
+    .map(([type]) => type),
+);
+
+/**
+ * One variant per registered type. `minFaceSize` is optional in the section (no default there): a
+ * section that leaves it out takes each camera's own `minFacePx` (`detectorOptionsForCamera`).
+ */
+export const detectorSectionSchema = z.discriminatedUnion('type', [
+  tiledTinySchema.extend({ minFaceSize: minFaceSizeSchema.optional() }),
+  tiledSsdSchema.extend({ minFaceSize: minFaceSizeSchema.optional() }),
+  plainTinySchema,
+  plainSsdSchema,
+]);
+
+export type DetectorSection = z.output<typeof detectorSectionSchema>;
+
+/** What a camera contributes to its detector: its smallest face and its ignore zones. */
+export interface CameraDetectorLimits {
+  readonly minFacePx: number;
+  readonly ignoreZones: readonly z.output<typeof ignoreZoneSchema>[];
+}
+
+/**
+ * One camera's detector options: the shared section, the camera's ignore zones added to the section's,
+ * and (for types that take one) the camera's `minFacePx` where the section sets no `minFaceSize`.
+ */
+export function detectorOptionsForCamera(
+  section: DetectorSection,
+  camera: CameraDetectorLimits,
+): FaceDetectorOptions {
+  const ignoreZones = [...section.ignoreZones, ...camera.ignoreZones];
+  const sized =
+    SIZED_TYPES.has(section.type) && !('minFaceSize' in section && section.minFaceSize !== undefined);
+  return {
+    ...section,
+    ignoreZones,
+    ...(sized ? { minFaceSize: camera.minFacePx } : {}),
+  } as FaceDetectorOptions;
+}

@@ -1,13 +1,7 @@
 import type { z } from 'zod';
 import { initBackend } from '../runtime/backend.ts';
 import { loadSsdNet, loadTinyFaceNet } from './face-api-nets.ts';
-import {
-  plainSsdSchema,
-  plainTinySchema,
-  tiledSsdSchema,
-  tiledTinySchema,
-  type FaceDetectorOptions,
-} from './options.ts';
+import { DETECTOR_SCHEMAS, type FaceDetectorOptions } from './options.ts';
 import { PlainDetector } from './plain-detector.ts';
 import { SSD_INPUT, createSsdTileNet, createTinyTileNet } from './tile-nets.ts';
 import { TiledDetector } from './tiled-detector.ts';
@@ -66,17 +60,17 @@ export async function createFaceDetector(options: FaceDetectorOptions): Promise<
 }
 
 registerFaceDetector('tiled-tiny', {
-  schema: tiledTinySchema,
+  schema: DETECTOR_SCHEMAS['tiled-tiny'],
   create: async (o) => new TiledDetector('tiled-tiny', await createTinyTileNet(o.modelDir), o),
 });
 
 registerFaceDetector('tiled-ssd', {
-  schema: tiledSsdSchema,
+  schema: DETECTOR_SCHEMAS['tiled-ssd'],
   create: async (o) => new TiledDetector('tiled-ssd', await createSsdTileNet(o.modelDir), o),
 });
 
 registerFaceDetector('plain-tiny', {
-  schema: plainTinySchema,
+  schema: DETECTOR_SCHEMAS['plain-tiny'],
   create: async (o) => {
     const net = await loadTinyFaceNet(o.modelDir);
     const locate = (t: Parameters<typeof net.locateFaces>[0]) =>
@@ -88,7 +82,7 @@ registerFaceDetector('plain-tiny', {
 });
 
 registerFaceDetector('plain-ssd', {
-  schema: plainSsdSchema,
+  schema: DETECTOR_SCHEMAS['plain-ssd'],
   create: async (o) => {
     const net = await loadSsdNet(o.modelDir);
     const locate = (t: Parameters<typeof net.locateFaces>[0]) =>

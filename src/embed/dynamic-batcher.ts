@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import { CONFIG_DEFAULTS } from '../config/defaults.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
+import { withDefaults, type OptionsInput } from '../util/with-defaults.ts';
 
 export interface DynamicBatcherOptions {
   /** Largest number of faces in one model call. @defaultValue 256 */
@@ -11,7 +13,11 @@ export interface DynamicBatcherOptions {
   readonly onModelCall?: (faces: number, seconds: number) => void;
 }
 
-export const DEFAULT_BATCHER_OPTIONS: DynamicBatcherOptions = Object.freeze({ maxBatch: 256, maxWaitMs: 5 });
+/** The config's `embed.maxBatch` and `embed.maxWaitMs` defaults (src/config/schema.ts). */
+export const DEFAULT_BATCHER_OPTIONS: DynamicBatcherOptions = Object.freeze({
+  maxBatch: CONFIG_DEFAULTS.embed.maxBatch,
+  maxWaitMs: CONFIG_DEFAULTS.embed.maxWaitMs,
+});
 
 interface Pending {
   readonly chips: readonly RgbImage[];
@@ -41,9 +47,9 @@ export class DynamicBatcher {
 
   constructor(
     private readonly embedder: FaceEmbedder,
-    options: Partial<DynamicBatcherOptions> = {},
+    options: OptionsInput<DynamicBatcherOptions> = {},
   ) {
-    this.options = { ...DEFAULT_BATCHER_OPTIONS, ...options };
+    this.options = withDefaults(DEFAULT_BATCHER_OPTIONS, options);
     if (this.options.maxBatch < 1) throw new RangeError('maxBatch must be ≥ 1');
   }
 

@@ -1,4 +1,6 @@
+import { CONFIG_DEFAULTS } from '../config/defaults.ts';
 import type { RedisClient } from '../store/redis-connection.ts';
+import { withDefaults, type OptionsInput } from '../util/with-defaults.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import { eventFromFields, eventToFields, type IdentityEvent } from './identity-event.ts';
 
@@ -9,9 +11,10 @@ export interface EventLogOptions {
   readonly evidenceTtlSeconds: number;
 }
 
+/** The config's `events` defaults (src/config/schema.ts). */
 export const DEFAULT_EVENT_LOG_OPTIONS: EventLogOptions = Object.freeze({
-  maxLength: 100_000,
-  evidenceTtlSeconds: 86_400,
+  maxLength: CONFIG_DEFAULTS.events.maxLength,
+  evidenceTtlSeconds: CONFIG_DEFAULTS.events.evidenceTtlSeconds,
 });
 
 export interface StoredEvent {
@@ -31,9 +34,9 @@ export class EventLog {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-    options: Partial<EventLogOptions> = {},
+    options: OptionsInput<EventLogOptions> = {},
   ) {
-    this.options = { ...DEFAULT_EVENT_LOG_OPTIONS, ...options };
+    this.options = withDefaults(DEFAULT_EVENT_LOG_OPTIONS, options);
   }
 
   /** Appends an event (storing its evidence PNG first, so the key never dangles); returns the stream id. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../store/redis-connection.ts';
+import { CONFIG_DEFAULTS } from '../config/defaults.ts';
 import { redisConfigFromEnv } from '../config/load-config.ts';
 import { configSchema } from '../config/schema.ts';
 import { EventLog } from '../events/event-log.ts';
@@ -36,7 +37,7 @@ export interface HarnessOptions {
   readonly resolvedModel?: LoadgenModel;
   /** Embed worker processes. @defaultValue 1 */
   readonly workers?: number;
-  /** Jobs per worker at once (`embed.concurrency`). @defaultValue 4 */
+  /** Jobs per worker at once. @defaultValue the config's `embed.concurrency` */
   readonly workerConcurrency?: number;
   /** Synthetic identities enrolled. @defaultValue 1000 */
   readonly watchlistSize?: number;
@@ -44,7 +45,7 @@ export interface HarnessOptions {
   readonly batchFaces?: number;
   /** @defaultValue 2 */
   readonly cropsPerTrack?: number;
-  /** Producer backlog bound (batches) and policy, as `queue.maxBacklog` / `queue.policy`. @defaultValue 200, drop-oldest */
+  /** Producer backlog bound (batches) and policy. @defaultValue the config's `queue.maxBacklog` / `queue.policy` */
   readonly maxBacklog?: number;
   readonly policy?: BacklogPolicy;
   /** Keep the Redis keys (events, watchlist) after the run. @defaultValue false */
@@ -103,7 +104,7 @@ export class LoadgenHarness {
     return this.o.workers ?? 1;
   }
   get workerConcurrency(): number {
-    return this.o.workerConcurrency ?? 4;
+    return this.o.workerConcurrency ?? CONFIG_DEFAULTS.embed.concurrency;
   }
   get watchlistSize(): number {
     return this.o.watchlistSize ?? 1000;
@@ -124,7 +125,8 @@ export class LoadgenHarness {
     const model = o.resolvedModel ?? (await resolveLoadgenModel(o.model ?? 'student'));
     let tmp: string | undefined;
     try {
-      const pool = o.cropPool ?? (await loadCropPool({ cropSize: o.cropSize ?? 32 }));
+      const pool =
+        o.cropPool ?? (await loadCropPool({ cropSize: o.cropSize ?? CONFIG_DEFAULTS.embed.cropSize }));
       tmp = await mkdtemp(join(tmpdir(), 'bf-loadgen-'));
       const fromEnv = redisConfigFromEnv();
       const clusterNodes = o.redisClusterNodes ?? fromEnv.cluster?.nodes;
@@ -135,7 +137,11 @@ export class LoadgenHarness {
           cluster: clusterNodes ? { nodes: clusterNodes } : undefined,
         },
         cameras: [{ id: 'loadgen', url: 'loadgen' }],
-        embed: { model: model.spec, concurrency: o.workerConcurrency ?? 4, cropSize: pool[0]!.image.width },
+        embed: {
+          model: model.spec,
+          concurrency: o.workerConcurrency ?? CONFIG_DEFAULTS.embed.concurrency,
+          cropSize: pool[0]!.image.width,
+        },
       });
       const configPath = join(tmp, 'worker-config.json');
       await writeFile(configPath, JSON.stringify(config));
@@ -150,8 +156,8 @@ export class LoadgenHarness {
         pool,
         new WorkerPool({ count: o.workers ?? 1, configPath }),
         new BullBatchSink(redis, keys, {
-          maxBacklog: o.maxBacklog ?? 200,
-          policy: o.policy ?? 'drop-oldest',
+          maxBacklog: o.maxBacklog ?? CONFIG_DEFAULTS.queue.maxBacklog,
+          policy: o.policy ?? CONFIG_DEFAULTS.queue.policy,
         }),
         new Queue(EMBED_QUEUE, { connection: redis, prefix: keys.queuePrefix() }),
         new EventCollector(new EventLog(redis, keys)),

@@ -3,6 +3,7 @@ import { CameraNetworkPolicy } from '../decode/camera-network-policy.ts';
 import { CameraSource, type CameraStatus } from '../decode/camera-source.ts';
 import { locateFfmpeg } from '../decode/ffmpeg-binary.ts';
 import { createFaceDetector, type FaceDetectorOptions } from '../detect/index.ts';
+import { detectorOptionsForCamera } from '../detect/options.ts';
 import { DynamicBatcher } from '../embed/dynamic-batcher.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
@@ -20,10 +21,7 @@ function isFile(url: string): boolean {
 
 /** The detector options of one camera: the shared detector section plus the camera's own limits. */
 export function detectorOptionsFor(config: BridgefaceConfig, camera: CameraConfig): FaceDetectorOptions {
-  const base = { ...config.detector } as Record<string, unknown>;
-  if (String(base.type).startsWith('tiled-')) base.minFaceSize = base.minFaceSize ?? camera.minFacePx;
-  const zones = [...((base.ignoreZones as unknown[] | undefined) ?? []), ...camera.ignoreZones];
-  return { ...base, ignoreZones: zones } as unknown as FaceDetectorOptions;
+  return detectorOptionsForCamera(config.detector, camera);
 }
 
 export interface CameraStage {

@@ -1,4 +1,6 @@
+import { CONFIG_DEFAULTS } from '../config/defaults.ts';
 import type { Track, TrackerUpdate } from '../track/face-tracker.ts';
+import { withDefaults, type OptionsInput } from '../util/with-defaults.ts';
 
 export type SubmitReason = 'first' | 'improved' | 'final';
 
@@ -11,9 +13,10 @@ export interface SubmitterOptions {
   readonly minHitsAtEnd: number;
 }
 
+/** `minHits` and `resubmitQualityGain` are the config's `tracker` defaults (src/config/schema.ts). */
 export const DEFAULT_SUBMITTER_OPTIONS: SubmitterOptions = Object.freeze({
-  minHits: 3,
-  resubmitQualityGain: 1.3,
+  minHits: CONFIG_DEFAULTS.tracker.minHits,
+  resubmitQualityGain: CONFIG_DEFAULTS.tracker.resubmitQualityGain,
   minHitsAtEnd: 2,
 });
 
@@ -27,8 +30,8 @@ export class TrackSubmitter<C> {
   private readonly submittedQuality = new Map<string, number>();
   private readonly options: SubmitterOptions;
 
-  constructor(options: Partial<SubmitterOptions> = {}) {
-    this.options = { ...DEFAULT_SUBMITTER_OPTIONS, ...options };
+  constructor(options: OptionsInput<SubmitterOptions> = {}) {
+    this.options = withDefaults(DEFAULT_SUBMITTER_OPTIONS, options);
   }
 
   select(update: TrackerUpdate<C>): { track: Track<C>; reason: SubmitReason }[] {

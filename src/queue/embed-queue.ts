@@ -1,4 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { CONFIG_DEFAULTS } from '../config/defaults.ts';
+import { withDefaults, type OptionsInput } from '../util/with-defaults.ts';
 import { duplicateClient, type RedisClient } from '../store/redis-connection.ts';
 import { log } from '../util/log.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
@@ -18,10 +20,11 @@ export interface EmbedQueueOptions {
   readonly attempts: number;
 }
 
+/** The config's `queue` defaults (src/config/schema.ts). */
 export const DEFAULT_EMBED_QUEUE_OPTIONS: EmbedQueueOptions = Object.freeze({
-  maxBacklog: 200,
-  policy: 'drop-oldest',
-  attempts: 3,
+  maxBacklog: CONFIG_DEFAULTS.queue.maxBacklog,
+  policy: CONFIG_DEFAULTS.queue.policy,
+  attempts: CONFIG_DEFAULTS.queue.attempts,
 });
 
 export type BatchProcessor = (batch: FaceBatch) => Promise<void>;
@@ -53,9 +56,9 @@ export class BullBatchSink implements BatchSink {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-    options: Partial<EmbedQueueOptions> = {},
+    options: OptionsInput<EmbedQueueOptions> = {},
   ) {
-    this.options = { ...DEFAULT_EMBED_QUEUE_OPTIONS, ...options };
+    this.options = withDefaults(DEFAULT_EMBED_QUEUE_OPTIONS, options);
     this.queue = new Queue<FaceBatch>(EMBED_QUEUE, { connection: redis, prefix: keys.queuePrefix() });
   }
 

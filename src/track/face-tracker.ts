@@ -1,4 +1,6 @@
+import { CONFIG_DEFAULTS } from '../config/defaults.ts';
 import { centreDistance, iou, type Box } from '../image/box.ts';
+import { withDefaults, type OptionsInput } from '../util/with-defaults.ts';
 
 export interface TrackerOptions {
   /** Minimum IoU between a track's predicted box and a detection to associate them. @defaultValue 0.2 */
@@ -14,11 +16,12 @@ export interface TrackerOptions {
   readonly bestCrops: number;
 }
 
+/** The config's `tracker` defaults (src/config/schema.ts). */
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = Object.freeze({
-  iouThreshold: 0.2,
-  maxCentreDistance: 1.5,
-  maxMissedFrames: 8,
-  bestCrops: 4,
+  iouThreshold: CONFIG_DEFAULTS.tracker.iouThreshold,
+  maxCentreDistance: CONFIG_DEFAULTS.tracker.maxCentreDistance,
+  maxMissedFrames: CONFIG_DEFAULTS.tracker.maxMissedFrames,
+  bestCrops: CONFIG_DEFAULTS.tracker.bestCrops,
 });
 
 /** A face detection entering the tracker; `crop` is opaque to it (an image, a key, …). */
@@ -78,9 +81,9 @@ export class FaceTracker<C> {
 
   constructor(
     readonly cameraId: string,
-    options: Partial<TrackerOptions> = {},
+    options: OptionsInput<TrackerOptions> = {},
   ) {
-    this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
+    this.options = withDefaults(DEFAULT_TRACKER_OPTIONS, options);
   }
 
   get size(): number {

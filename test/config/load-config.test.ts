@@ -3,7 +3,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig, parseConfig } from '../../src/config/load-config.ts';
+import { CONFIG_DEFAULTS } from '../../src/config/defaults.ts';
+import { ConfigError, loadConfig, parseConfig, redisConfigFromEnv } from '../../src/config/load-config.ts';
+import { detectorOptionsForCamera } from '../../src/detect/options.ts';
+import { DEFAULT_BATCHER_OPTIONS } from '../../src/embed/dynamic-batcher.ts';
+import { DEFAULT_EVENT_LOG_OPTIONS } from '../../src/events/event-log.ts';
+import { DEFAULT_SUBMITTER_OPTIONS } from '../../src/pipeline/track-submitter.ts';
+import { DEFAULT_EMBED_QUEUE_OPTIONS } from '../../src/queue/embed-queue.ts';
+import { DEFAULT_TRACKER_OPTIONS } from '../../src/track/face-tracker.ts';
 import { REPO_ROOT } from '../../src/models/model-paths.ts';
 
 test('the shipped example config is valid and gets defaults', async () => {
@@ -66,4 +73,43 @@ test('Redis Cluster startup nodes come from the file or BRIDGEFACE_REDIS_CLUSTER
     () => parseConfig({ redis: { cluster: { nodes: ['redis://a:1'], natMap: {} } } }, {}),
     /natMap/,
   );
+});
+
+test('the detector section is a union of the registered detectors: unknown types and options fail at load', () => {
+  assert.throws(
+    () => parseConfig({ detector: { type: 'tiled-huge' } }, {}),
+    (e: unknown) => e instanceof ConfigError && /detector/.test(e.message),
+  );
+  assert.throws(
+    () => parseConfig({ detector: { type: 'plain-tiny', minFaceSize: 12 } }, {}),
+    (e: unknown) => e instanceof ConfigError && /minFaceSize/.test(e.message),
+  );
+  assert.equal(parseConfig({}, {}).detector.type, 'tiled-tiny');
+});
+
+test("a camera's minFacePx fills a tiled detector's unset minFaceSize; its ignore zones add to the section's", () => {
+  const zone = { rect: { x: 0, y: 0, width: 10, height: 10 } };
+  const camera = { minFacePx: 20, ignoreZones: [zone] };
+  const tiled = parseConfig({ detector: { type: 'tiled-tiny', ignoreZones: [zone] } }, {}).detector;
+  assert.deepEqual(detectorOptionsForCamera(tiled, camera), {
+    ...tiled,
+    minFaceSize: 20,
+    ignoreZones: [zone, zone],
+  });
+  const fixed = parseConfig({ detector: { type: 'tiled-ssd', minFaceSize: 14 } }, {}).detector;
+  assert.equal((detectorOptionsForCamera(fixed, camera) as { minFaceSize?: number }).minFaceSize, 14);
+  const plain = parseConfig({ detector: { type: 'plain-ssd' } }, {}).detector;
+  assert.ok(!('minFaceSize' in detectorOptionsForCamera(plain, camera)), 'plain detectors take no face size');
+});
+
+test("modules' default options are the schema's defaults", () => {
+  const d = CONFIG_DEFAULTS;
+  assert.equal(DEFAULT_TRACKER_OPTIONS.maxMissedFrames, d.tracker.maxMissedFrames);
+  assert.equal(DEFAULT_SUBMITTER_OPTIONS.minHits, d.tracker.minHits);
+  assert.equal(DEFAULT_BATCHER_OPTIONS.maxBatch, d.embed.maxBatch);
+  assert.equal(DEFAULT_EMBED_QUEUE_OPTIONS.maxBacklog, d.queue.maxBacklog);
+  assert.equal(DEFAULT_EVENT_LOG_OPTIONS.maxLength, d.events.maxLength);
+  assert.equal(redisConfigFromEnv({}).url, d.redis.url);
+  assert.equal(redisConfigFromEnv({ BRIDGEFACE_REDIS_URL: 'redis://r:1' }).url, 'redis://r:1');
+  assert.ok(Object.isFrozen(d.tracker));
 });
