@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { EnrolmentError } from '../embed/gallery-embedder.ts';
+import { EnrolmentError } from '../models/adapted-teacher.ts';
 import { decodeImage, encodeImage, ImageDecodeError, probeImage } from '../image/decode.ts';
 import { ApiError } from './api-error.ts';
 import type { PhotoEnroller } from './model-holder.ts';

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadModelFromDir, saveModelToDir } from '../models/student/model-io.ts';
 
 /**
  * Step 1 of bridge distillation, the feature adapter: a residual MLP on top of the frozen teacher's
@@ -10,7 +9,7 @@ import { loadModelFromDir, saveModelToDir } from '../models/student/model-io.ts'
  *   justifies; it also lets the "raw teacher targets" ablation train the very same student (same D). A
  *   smaller D would save 0.4% of the student's parameters (its last dense layer) and lose both.
  * - The shortcut and the final normalisation are outside the learned weights but inside the saved
- *   graph (an `add` layer); the normalisation is done by `adaptEmbeddings` (no custom layers, so any
+ *   graph (an `add` layer); the normalisation is done by `adaptEmbeddings` in src/models/adapter.ts (no custom layers, so any
  *   tfjs loader reads the directory).
  */
 export interface AdapterConfig {
@@ -53,37 +52,4 @@ export function createAdapterNet(config: Partial<AdapterConfig> = {}): tf.Layers
     .apply(hidden) as tf.SymbolicTensor;
   const out = tf.layers.add({ name: 'adapter_residual' }).apply([input, delta]) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: 'bridgeface_adapter' });
-}
-
-/** Runs the adapter over many embeddings (batched), returning L2-normalised Float32Arrays. */
-export async function adaptEmbeddings(
-  adapter: tf.LayersModel,
-  embeddings: readonly Float32Array[],
-  batchSize = 1024,
-): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
-  if (embeddings.length === 0) return out;
-  const dim = embeddings[0].length;
-  for (let start = 0; start < embeddings.length; start += batchSize) {
-    const chunk = embeddings.slice(start, start + batchSize);
-    const flat = new Float32Array(chunk.length * dim);
-    chunk.forEach((e, i) => flat.set(e, i * dim));
-    const y = tf.tidy(() => {
-      const a = adapter.predict(tf.tensor2d(flat, [chunk.length, dim])) as tf.Tensor2D;
-      return tf.div(a, tf.add(tf.norm(a, 'euclidean', 1, true), 1e-12));
-    });
-    const values = (await y.data()) as Float32Array;
-    y.dispose();
-    const outDim = values.length / chunk.length;
-    for (let i = 0; i < chunk.length; i++) out.push(values.slice(i * outDim, (i + 1) * outDim));
-  }
-  return out;
-}
-
-export function saveAdapter(adapter: tf.LayersModel, dir: string): Promise<void> {
-  return saveModelToDir(adapter, dir, { metadata: { kind: 'bridgeface-adapter', normalizeOutput: true } });
-}
-
-export function loadAdapter(dir: string): Promise<tf.LayersModel> {
-  return loadModelFromDir(dir);
 }

@@ -1,4 +1,4 @@
-export { ADAPTER_DEFAULTS, adaptEmbeddings, createAdapterNet, loadAdapter, saveAdapter } from './adapter.ts';
+export { ADAPTER_DEFAULTS, createAdapterNet } from './adapter.ts';
 export type { AdapterConfig } from './adapter.ts';
 export { renderHistorySvg, type EpochRecord, type TrainingHistory } from './history.ts';
 export {

@@ -1,12 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { log } from '../util/log.ts';
-import {
-  adaptEmbeddings,
-  createAdapterNet,
-  loadAdapter,
-  saveAdapter,
-  type AdapterConfig,
-} from './adapter.ts';
+import { adaptEmbeddings, loadAdapter, saveAdapter } from '../models/adapter.ts';
+import { createAdapterNet, type AdapterConfig } from './adapter.ts';
 import { batchIndices, normalizeRows, remapLabels, stepsPerEpoch } from './batches.ts';
 import {
   loadNamedTensors,

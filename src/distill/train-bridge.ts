@@ -8,7 +8,7 @@ import { exportQuantizedStudent } from '../models/student/student-embedder.ts';
 import { initBackend } from '../runtime/backend.ts';
 import { log } from '../util/log.ts';
 import { createRng } from '../util/random.ts';
-import { adaptEmbeddings, saveAdapter } from './adapter.ts';
+import { adaptEmbeddings, saveAdapter } from '../models/adapter.ts';
 import { normalizeRows } from './batches.ts';
 import { writeHistory, writeHistorySvg, type TrainingHistory } from './history.ts';
 import { renderModelCard } from './model-card.ts';

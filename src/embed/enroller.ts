@@ -1,7 +1,7 @@
 import type { RgbImage } from '../image/rgb-image.ts';
-import { createEmbedder } from '../models/registry.ts';
+import { createEmbedder, createGalleryEmbedder } from '../models/registry.ts';
 import type { FaceApiTeacher } from '../models/teacher/index.ts';
-import { createGalleryEmbedder, type AdaptedTeacherEmbedder } from './gallery-embedder.ts';
+import type { AdaptedTeacherEmbedder } from '../models/adapted-teacher.ts';
 import { ResolutionMatchedEmbedder, type ResolutionMatchedOptions } from './resolution-matched.ts';
 
 /**

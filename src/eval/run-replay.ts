@@ -6,7 +6,7 @@ import { loadWatchlistFolder } from '../datasets/watchlist-folder.ts';
 import { createEnroller } from '../embed/enroller.ts';
 import type { IdentityEvent } from '../events/identity-event.ts';
 import { decodeImageFile } from '../image/decode.ts';
-import type { GalleryEntry } from '../match/gallery.ts';
+import type { GalleryEntry } from '../embed/gallery-entry.ts';
 import { createEmbedder } from '../models/registry.ts';
 import { runEmbedded, type EmbeddedRunSummary } from '../pipeline/embedded.ts';
 import { StaticGallerySource } from '../pipeline/gallery-source.ts';

@@ -1,10 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-
-export interface GalleryEntry {
-  readonly identityId: string;
-  /** Unit-norm enrolment embeddings of this identity (one per photo). */
-  readonly embeddings: readonly Float32Array[];
-}
+import type { GalleryEntry } from '../embed/gallery-entry.ts';
 
 export interface Candidate {
   readonly identityId: string;

@@ -1,5 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { adapterDirFor, loadAdapter } from './adapter.ts';
+import { AdaptedTeacherEmbedder } from './adapted-teacher.ts';
 import type { FaceEmbedder } from './embedder.ts';
 import { loadStudentEmbedder } from './student/student-embedder.ts';
 import { studentModelDir } from './model-paths.ts';
@@ -71,4 +73,18 @@ export async function loadLayersEmbedder(path: string, name?: string): Promise<F
     const why = err instanceof Error ? err.message : String(err);
     throw new ModelLoadError(`cannot load ${jsonPath}: ${why}`, { cause: err });
   }
+}
+
+/**
+ * The HR gallery embedder matching `probeModel` ('teacher', 'student' or a model directory): the
+ * teacher followed by the adapter of the probe model's training run when there is one
+ * (`adapterDirFor`), else the teacher alone. The teacher stays the caller's.
+ */
+export async function createGalleryEmbedder(
+  teacher: FaceApiTeacher,
+  probeModel: EmbedderSpec,
+): Promise<AdaptedTeacherEmbedder> {
+  const dir = adapterDirFor(probeModel);
+  const hasAdapter = dir !== undefined && (await stat(join(dir, 'model.json')).catch(() => null)) !== null;
+  return new AdaptedTeacherEmbedder(teacher, hasAdapter ? await loadAdapter(dir) : undefined);
 }

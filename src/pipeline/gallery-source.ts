@@ -1,5 +1,6 @@
 import { duplicateClient, type RedisClient } from '../store/redis-connection.ts';
-import { Gallery, type GalleryEntry } from '../match/gallery.ts';
+import type { GalleryEntry } from '../embed/gallery-entry.ts';
+import { Gallery } from '../match/gallery.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import type { WatchlistStore } from '../store/watchlist-store.ts';
 import { log } from '../util/log.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './redis-connection.ts';
-import type { GalleryEntry } from '../match/gallery.ts';
+import type { GalleryEntry } from '../embed/gallery-entry.ts';
 import type { RedisKeys } from './redis-keys.ts';
 import { checkIdentityName } from './identity-name.ts';
 

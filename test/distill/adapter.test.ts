@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/runtime/backend.ts';
-import { adaptEmbeddings, createAdapterNet, loadAdapter, saveAdapter } from '../../src/distill/adapter.ts';
+import { createAdapterNet } from '../../src/distill/adapter.ts';
+import { adaptEmbeddings, loadAdapter, saveAdapter } from '../../src/models/adapter.ts';
 import { trainAdapter } from '../../src/distill/train-adapter.ts';
 import { createRng } from '../../src/util/random.ts';
 

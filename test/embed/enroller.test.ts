@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { configSchema } from '../../src/config/schema.ts';
 import { downsample } from '../../src/datasets/lr-synthesis.ts';
 import { createEnroller, type Enroller } from '../../src/embed/enroller.ts';
-import { EnrolmentError } from '../../src/embed/gallery-embedder.ts';
+import { EnrolmentError } from '../../src/models/adapted-teacher.ts';
 import { decodeImage, decodeImageFile } from '../../src/image/decode.ts';
 import type { RgbImage } from '../../src/image/rgb-image.ts';
 import type { FaceEmbedder } from '../../src/models/embedder.ts';

@@ -4,10 +4,9 @@ import { dirname, resolve } from 'node:path';
 import { loadLfwPeople } from '../../datasets/lfw.ts';
 import { prepareBridgeSamples } from '../../distill/prepare-samples.ts';
 import { splitByIdentity } from '../../distill/train-bridge.ts';
-import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
 import { ResolutionMatchedEmbedder } from '../../embed/resolution-matched.ts';
 import { calibrate, thresholdsAt, type CalibrationFace } from '../../eval/calibrate.ts';
-import { createEmbedder } from '../../models/registry.ts';
+import { createEmbedder, createGalleryEmbedder } from '../../models/registry.ts';
 import { configOrDefaults, numberIn, positiveInt } from '../options.ts';
 import { stageProgress } from '../progress.ts';
 

@@ -9,8 +9,7 @@ import { LFW_SPLITS, loadLfwPairs, parseLfwSplit } from '../../datasets/lfw.ts';
 import type { ImagePair } from '../../datasets/types.ts';
 import { ImageDecodeError } from '../../image/decode.ts';
 import type { RgbImage } from '../../image/rgb-image.ts';
-import { createEmbedder, type EmbedderSpec } from '../../models/registry.ts';
-import { createGalleryEmbedder } from '../../embed/gallery-embedder.ts';
+import { createEmbedder, createGalleryEmbedder, type EmbedderSpec } from '../../models/registry.ts';
 import {
   GALLERY_MODES,
   ResolutionMatchedEmbedder,

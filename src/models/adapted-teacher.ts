@@ -1,11 +1,8 @@
-import { stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { adaptEmbeddings, loadAdapter } from '../distill/adapter.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
-import type { FaceEmbedder } from '../models/embedder.ts';
-import { REPO_ROOT } from '../models/model-paths.ts';
-import type { FaceApiTeacher } from '../models/teacher/index.ts';
+import { adaptEmbeddings } from './adapter.ts';
+import type { FaceEmbedder } from './embedder.ts';
+import type { FaceApiTeacher } from './teacher/index.ts';
 
 /** An enrolment photo that cannot be used; the message names the photo and the reason. */
 export class EnrolmentError extends Error {
@@ -18,13 +15,6 @@ export class EnrolmentError extends Error {
     super(message);
     this.name = 'EnrolmentError';
   }
-}
-
-/** Where the step-1 adapter belonging to a probe model lives: models/adapter for the shipped student, else beside the model. */
-export function adapterDirFor(probeModel: string): string | undefined {
-  if (probeModel === 'teacher') return undefined;
-  if (probeModel === 'student') return join(REPO_ROOT, 'models', 'adapter');
-  return join(dirname(resolve(probeModel)), 'adapter');
 }
 
 /**
@@ -78,14 +68,4 @@ export class AdaptedTeacherEmbedder implements FaceEmbedder {
   dispose(): void {
     this.adapter?.dispose();
   }
-}
-
-/** The gallery embedder matching `probeModel` ('teacher', 'student' or a model directory). */
-export async function createGalleryEmbedder(
-  teacher: FaceApiTeacher,
-  probeModel: string,
-): Promise<AdaptedTeacherEmbedder> {
-  const dir = adapterDirFor(probeModel);
-  const hasAdapter = dir !== undefined && (await stat(join(dir, 'model.json')).catch(() => null)) !== null;
-  return new AdaptedTeacherEmbedder(teacher, hasAdapter ? await loadAdapter(dir) : undefined);
 }
