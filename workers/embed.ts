@@ -3,7 +3,7 @@
 // Usage: node --import tsx workers/embed.ts <config.yaml>   (or BRIDGEFACE_CONFIG)
 import { workerConfigPath } from '../src/config/environment.ts';
 import { loadConfig } from '../src/config/load-config.ts';
-import { runRoles } from '../src/pipeline/run-roles.ts';
+import { runRoles } from './run-roles.ts';
 
 const path = process.argv[2] ?? workerConfigPath();
 await runRoles(await loadConfig(path), ['embed']);

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../store/redis-connection.ts';
 import { eventFromFields, type IdentityEvent } from '../events/identity-event.ts';
-import type { StoredEvent } from '../events/event-log.ts';
+import type { StoredEvent } from '../store/event-log.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import { MAX_STREAM_ID, MIN_STREAM_ID } from './stream-id.ts';
 

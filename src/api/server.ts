@@ -6,7 +6,7 @@ import { duplicateClient, type RedisClient } from '../store/redis-connection.ts'
 import { pino, type Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
-import { EventLog } from '../events/event-log.ts';
+import { EventLog } from '../store/event-log.ts';
 import type { RedisKeys } from '../store/redis-keys.ts';
 import { WatchlistStore } from '../store/watchlist-store.ts';
 import { log } from '../util/log.ts';

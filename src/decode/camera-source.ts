@@ -5,7 +5,7 @@ import ffmpeg from 'fluent-ffmpeg';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { log } from '../util/log.ts';
 import { maskUrlPassword } from '../util/mask-url-password.ts';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../util/backoff.ts';
 import { CameraUrlRefusedError, parseNetworkUrl, type CameraNetworkPolicy } from './camera-network-policy.ts';
 import { FrameAssembler } from './frame-assembler.ts';
 

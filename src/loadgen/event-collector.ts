@@ -1,4 +1,4 @@
-import { EventLog } from '../events/event-log.ts';
+import { EventLog } from '../store/event-log.ts';
 import { eventLatencyMs, streamIdTimeMs } from './latency.ts';
 
 /** A track the load generator injected, and what became of it. */

@@ -2,7 +2,8 @@
 // → watchlist match → events stream), plus a reporter of its own busy time and faces embedded.
 // Usage: node --import tsx src/loadgen/worker-entry.ts <config.yaml|json> <workerId>
 import { loadConfig } from '../config/load-config.ts';
-import { connectRedis, startEmbedRole } from '../pipeline/distributed.ts';
+import { connectRedis } from '../../workers/connect-redis.ts';
+import { startEmbedRole } from '../../workers/embed-role.ts';
 import { RedisKeys } from '../store/redis-keys.ts';
 import { log } from '../util/log.ts';
 import { startStatsReporter } from './worker-stats.ts';

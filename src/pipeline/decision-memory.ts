@@ -1,6 +1,5 @@
-import type { RedisClient } from '../store/redis-connection.ts';
+import type { IdentityEvent } from '../events/identity-event.ts';
 import type { Decision } from '../match/decision.ts';
-import type { RedisKeys } from '../store/redis-keys.ts';
 
 export interface PriorDecision {
   readonly decision: Decision;
@@ -8,10 +7,47 @@ export interface PriorDecision {
   readonly identityId: string | null;
 }
 
-/** The last decision per track, so later submissions of the same track emit updates, not duplicates. */
+/** What recording a decision found: the event it makes (none: nothing new) and the decision before it. */
+export interface RecordedDecision {
+  readonly kind: IdentityEvent['kind'] | null;
+  readonly prior: PriorDecision | undefined;
+}
+
+/**
+ * The event a track's new decision makes: `decision` for its first, `update` only when a match appears
+ * or firms up (a new identity, or a score at least `updateMinGain` above the last), else none.
+ */
+export function eventKindFor(
+  prior: PriorDecision | undefined,
+  next: PriorDecision,
+  updateMinGain: number,
+): IdentityEvent['kind'] | null {
+  if (!prior) return 'decision';
+  if (next.decision !== 'match') return null;
+  if (
+    prior.decision !== 'match' ||
+    prior.identityId !== next.identityId ||
+    next.score >= prior.score + updateMinGain
+  )
+    return 'update';
+  return null;
+}
+
+/**
+ * The last decision per track, so later submissions of the same track emit updates, not duplicates.
+ * `record` reads, decides (`eventKindFor`) and writes in one step: two jobs of one track handled at
+ * once cannot both emit `decision`.
+ */
 export interface DecisionMemory {
   get(trackId: string): Promise<PriorDecision | undefined>;
-  set(trackId: string, d: PriorDecision): Promise<void>;
+  /** Records `next` as the track's last decision when it makes an event; says which event, and what was before. */
+  record(trackId: string, next: PriorDecision, updateMinGain: number): Promise<RecordedDecision>;
+  /** Puts `prior` back when the event of `next` could not be written, unless another decision came since. */
+  restore(trackId: string, next: PriorDecision, prior: PriorDecision | undefined): Promise<void>;
+}
+
+function sameDecision(a: PriorDecision | undefined, b: PriorDecision): boolean {
+  return a?.decision === b.decision && a.score === b.score && a.identityId === b.identityId;
 }
 
 /** In-process memory (embedded mode), bounded: oldest tracks are forgotten first. */
@@ -23,43 +59,23 @@ export class LocalDecisionMemory implements DecisionMemory {
     return this.map.get(trackId);
   }
 
-  async set(trackId: string, d: PriorDecision): Promise<void> {
+  // No await between the read and the write: atomic within the process.
+  async record(trackId: string, next: PriorDecision, updateMinGain: number): Promise<RecordedDecision> {
+    const prior = this.map.get(trackId);
+    const kind = eventKindFor(prior, next, updateMinGain);
+    if (kind !== null) this.put(trackId, next);
+    return { kind, prior };
+  }
+
+  async restore(trackId: string, next: PriorDecision, prior: PriorDecision | undefined): Promise<void> {
+    if (!sameDecision(this.map.get(trackId), next)) return;
+    if (prior) this.put(trackId, prior);
+    else this.map.delete(trackId);
+  }
+
+  private put(trackId: string, d: PriorDecision): void {
     this.map.delete(trackId);
     this.map.set(trackId, d);
     if (this.map.size > this.maxTracks) this.map.delete(this.map.keys().next().value!);
-  }
-}
-
-/**
- * Shared memory in Redis (distributed mode: any embed worker may get a track's next batch). One small
- * hash per track, expiring after `ttlSeconds` since tracks are short-lived.
- */
-export class RedisDecisionMemory implements DecisionMemory {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly keys: RedisKeys,
-    private readonly ttlSeconds = 3600,
-  ) {}
-
-  private key(trackId: string): string {
-    return this.keys.trackDecision(trackId);
-  }
-
-  async get(trackId: string): Promise<PriorDecision | undefined> {
-    const h = await this.redis.hgetall(this.key(trackId));
-    if (!h.decision) return undefined;
-    return { decision: h.decision as Decision, score: Number(h.score), identityId: h.identityId || null };
-  }
-
-  async set(trackId: string, d: PriorDecision): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.key(trackId), {
-        decision: d.decision,
-        score: String(d.score),
-        identityId: d.identityId ?? '',
-      })
-      .expire(this.key(trackId), this.ttlSeconds)
-      .exec();
   }
 }

@@ -1,18 +1,10 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { EventLog } from '../events/event-log.ts';
 import type { IdentityEvent } from '../events/identity-event.ts';
 
-/** Where identity events go: the Redis stream, a JSONL file, the console — or several. */
+/** Where identity events go: the Redis stream (store/redis-event-sink.ts), a JSONL file, the console — or several. */
 export interface EventSink {
   append(event: IdentityEvent, evidencePng?: Buffer): Promise<void>;
-}
-
-export class RedisEventSink implements EventSink {
-  constructor(private readonly log: EventLog) {}
-  async append(event: IdentityEvent, evidencePng?: Buffer): Promise<void> {
-    await this.log.append(event, evidencePng);
-  }
 }
 
 /**

@@ -4,7 +4,7 @@ import type { DynamicBatcher } from '../embed/dynamic-batcher.ts';
 import type { IdentityEvent } from '../events/identity-event.ts';
 import { encodeImage } from '../image/decode.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
-import { decide, fuseEmbeddings, type DecisionPolicy, type DecisionResult } from '../match/decision.ts';
+import { decide, fuseEmbeddings, type DecisionPolicy } from '../match/decision.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { decodeFaceBatch, type FaceBatch, type FaceCropMeta } from '../queue/face-batch.ts';
 import type { DecisionMemory } from './decision-memory.ts';
@@ -68,7 +68,7 @@ export class MatchStage {
     const { gallery, names } = await this.gallery.current();
     const candidates = await gallery.search(fused, this.options.topK);
     // Decide every track first (CPU only), then write all of them concurrently: each track's Redis
-    // commands stay in order (read prior → append → remember), while the tracks of one job share round
+    // commands stay in order (record the decision atomically → append, or restore on failure), while the tracks of one job share round
     // trips on the connection instead of paying ~4 sequential ones each.
     const decided = entries.map(([trackId, t], i) => {
       const bestIdx = t.metas.reduce((b, m, j) => (m.quality > t.metas[b]!.quality ? j : b), 0);
@@ -82,7 +82,12 @@ export class MatchStage {
 
     const written = await Promise.all(
       decided.map(async ({ trackId, t, bestIdx, facePx, quality, result }) => {
-        const kind = await this.eventKind(trackId, result);
+        const decision = { decision: result.decision, score: result.score, identityId: result.identityId };
+        const { kind, prior } = await this.decisions.record(
+          trackId,
+          decision,
+          this.options.updateMinGain ?? 0.02,
+        );
         if (kind === null) return null;
         const withEvidence = result.decision === 'match' || this.options.evidenceFor === 'all';
         const eventId = randomUUID();
@@ -110,15 +115,16 @@ export class MatchStage {
           evidenceKey: withEvidence ? eventId : null,
           model: this.options.model,
         };
-        await this.sink.append(
-          event,
-          withEvidence ? await encodeImage(t.images[bestIdx]!, 'png') : undefined,
-        );
-        await this.decisions.set(trackId, {
-          decision: result.decision,
-          score: result.score,
-          identityId: result.identityId,
-        });
+        try {
+          await this.sink.append(
+            event,
+            withEvidence ? await encodeImage(t.images[bestIdx]!, 'png') : undefined,
+          );
+        } catch (err) {
+          // The event was not written: a retry of this job must still see the track as undecided.
+          await this.decisions.restore(trackId, decision, prior).catch(() => {});
+          throw err;
+        }
         metrics.events.inc({ decision: result.decision, kind });
         const newest = Math.max(...t.metas.map((m) => m.frameTimeMs));
         metrics.eventLatencySeconds.observe((Date.now() - newest) / 1000);
@@ -128,16 +134,5 @@ export class MatchStage {
     metrics.eventWriteSeconds.observe((performance.now() - tWrite) / 1000);
     metrics.embedJobSeconds.observe((performance.now() - tStart) / 1000);
     return written.filter((e): e is IdentityEvent => e !== null);
-  }
-
-  /** `decision` for a track's first decision; `update` only when a match appears or firms up. */
-  private async eventKind(trackId: string, r: DecisionResult): Promise<IdentityEvent['kind'] | null> {
-    const prior = await this.decisions.get(trackId);
-    if (!prior) return 'decision';
-    if (r.decision !== 'match') return null;
-    const gain = this.options.updateMinGain ?? 0.02;
-    if (prior.decision !== 'match' || prior.identityId !== r.identityId || r.score >= prior.score + gain)
-      return 'update';
-    return null;
   }
 }

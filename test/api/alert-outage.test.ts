@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { EventLog } from '../../src/events/event-log.ts';
+import { EventLog } from '../../src/store/event-log.ts';
 import { startOwnRedis, type OwnRedis } from '../helpers/own-redis.ts';
 import { OPERATOR_TOKEN, apiFixture, sampleEvent, type ApiFixture } from './api-fixture.ts';
 import { openStream } from './sse-client.ts';

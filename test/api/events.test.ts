@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { applyRetention } from '../../src/api/retention.ts';
-import { EventLog } from '../../src/events/event-log.ts';
+import { EventLog } from '../../src/store/event-log.ts';
 import { admin, apiFixture, operator, sampleEvent, type ApiFixture } from './api-fixture.ts';
 
 let f: ApiFixture;

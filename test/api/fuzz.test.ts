@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import type { PhotoEnroller } from '../../src/api/model-holder.ts';
-import { EventLog } from '../../src/events/event-log.ts';
+import { EventLog } from '../../src/store/event-log.ts';
 import {
   ADMIN_TOKEN,
   OPERATOR_TOKEN,

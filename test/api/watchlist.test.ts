@@ -7,7 +7,7 @@ import { AckStore } from '../../src/api/ack-store.ts';
 import type { PhotoEnroller } from '../../src/api/model-holder.ts';
 import type { AdaptedTeacherEmbedder } from '../../src/models/adapted-teacher.ts';
 import { createGalleryEmbedder } from '../../src/models/registry.ts';
-import { EventLog } from '../../src/events/event-log.ts';
+import { EventLog } from '../../src/store/event-log.ts';
 import { createEmbedder } from '../../src/models/registry.ts';
 import type { FaceApiTeacher } from '../../src/models/teacher/index.ts';
 import { admin, apiFixture, multipart, operator, sampleEvent, type ApiFixture } from './api-fixture.ts';

@@ -7,7 +7,7 @@ import { CONFIG_DEFAULTS } from '../../src/config/defaults.ts';
 import { ConfigError, loadConfig, parseConfig, redisConfigFromEnv } from '../../src/config/load-config.ts';
 import { detectorOptionsForCamera } from '../../src/detect/options.ts';
 import { DEFAULT_BATCHER_OPTIONS } from '../../src/embed/dynamic-batcher.ts';
-import { DEFAULT_EVENT_LOG_OPTIONS } from '../../src/events/event-log.ts';
+import { DEFAULT_EVENT_LOG_OPTIONS } from '../../src/store/event-log.ts';
 import { DEFAULT_SUBMITTER_OPTIONS } from '../../src/pipeline/track-submitter.ts';
 import { DEFAULT_EMBED_QUEUE_OPTIONS } from '../../src/queue/embed-queue.ts';
 import { DEFAULT_TRACKER_OPTIONS } from '../../src/track/face-tracker.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Queue, Worker } from 'bullmq';
 import { Cluster } from 'ioredis';
-import { EventLog } from '../../src/events/event-log.ts';
+import { EventLog } from '../../src/store/event-log.ts';
 import type { IdentityEvent } from '../../src/events/identity-event.ts';
 import { streamIdTimeMs } from '../../src/loadgen/latency.ts';
 import { BullBatchSink, dropCounterKey, EMBED_QUEUE } from '../../src/queue/embed-queue.ts';

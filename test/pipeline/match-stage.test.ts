@@ -163,3 +163,50 @@ test('every handler stage is timed once per batch (decode, embed, match, event w
   assert.ok(stages.job >= stages.decode + stages.embed + stages.match + stages.eventWrite - 1e-6);
   assert.equal(stages.model, 0, 'the model is timed by the batcher (wired in createMatchStage)');
 });
+
+test('two in-flight jobs of one track emit one decision; a failed write leaves the track undecided', async () => {
+  const events: { e: IdentityEvent; evidence?: Buffer }[] = [];
+  const s = stage(events);
+  const job = (id: string) =>
+    encodeFaceBatch({ batchId: id, camera: 'cam', enqueuedAtMs: Date.now() }, 4, [
+      { meta: meta('t-race'), image: chip(3) },
+    ]);
+  await Promise.all([s.process(job('b1')), s.process(job('b2'))]);
+  assert.deepEqual(
+    events.map((x) => x.e.kind),
+    ['decision'],
+  );
+
+  let fail = true;
+  const flaky = new MatchStage(
+    new DynamicBatcher(embedder, { maxWaitMs: 1 }),
+    new StaticGallerySource([], new Map(), 3),
+    new LocalDecisionMemory(),
+    {
+      append: async (e) => {
+        if (fail) throw new Error('stream unavailable');
+        events.push({ e });
+      },
+    },
+    new PipelineMetrics(),
+    {
+      model: 'fake',
+      topK: 1,
+      policy: {
+        minFacePx: 10,
+        thresholds: [{ minFacePx: 10, threshold: 0.8 }],
+        minMargin: 0.1,
+        minQuality: 0.05,
+      },
+      evidenceFor: 'match',
+    },
+  );
+  await assert.rejects(flaky.process(job('b3')), /stream unavailable/);
+  fail = false;
+  const retried = await flaky.process(job('b3'));
+  assert.deepEqual(
+    retried.map((e) => e.kind),
+    ['decision'],
+    'the retry still emits the decision',
+  );
+});

@@ -3,9 +3,9 @@ import { after, before, test } from 'node:test';
 import { Cluster } from 'ioredis';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { cameraSchema } from '../../src/config/schema.ts';
-import { EventLog } from '../../src/events/event-log.ts';
+import { EventLog } from '../../src/store/event-log.ts';
 import type { IdentityEvent } from '../../src/events/identity-event.ts';
-import { RedisDecisionMemory } from '../../src/pipeline/decision-memory.ts';
+import { RedisDecisionMemory } from '../../src/store/redis-decision-memory.ts';
 import { BullBatchSink, dropCounterKey, startBatchWorker } from '../../src/queue/embed-queue.ts';
 import { decodeFaceBatch, encodeFaceBatch, type FaceBatch } from '../../src/queue/face-batch.ts';
 import { CameraStore } from '../../src/store/camera-store.ts';
@@ -226,8 +226,9 @@ test('camera registry (Lua replace) and shared track decisions (MULTI) work on t
   assert.equal(await cameras.version(), 2);
 
   const decisions = new RedisDecisionMemory(redis, keys, 600);
-  await decisions.set('t1', { decision: 'match', score: 0.8, identityId: 'id-1' });
-  assert.deepEqual(await decisions.get('t1'), { decision: 'match', score: 0.8, identityId: 'id-1' });
+  const d1 = { decision: 'match', score: 0.8, identityId: 'id-1' } as const;
+  assert.equal((await decisions.record('t1', d1, 0.02)).kind, 'decision');
+  assert.deepEqual(await decisions.get('t1'), d1);
 });
 
 test('BullMQ: the repo queue producer and worker round-trip batches, the backlog bound counts drops', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '../../store/redis-connection.ts';
 import { z } from 'zod';
-import type { EventLog, StoredEvent } from '../../events/event-log.ts';
+import type { EventLog, StoredEvent } from '../../store/event-log.ts';
 import { IdentityEventSchema } from '../../events/identity-event.ts';
 import type { RedisKeys } from '../../store/redis-keys.ts';
 import { notFound } from '../api-error.ts';

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
-import { runRoles, type Role } from '../../pipeline/run-roles.ts';
+import { runRoles, type Role } from '../../../workers/run-roles.ts';
 
 interface RunOptions {
   readonly config: string;

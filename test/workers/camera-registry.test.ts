@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { after, before, test } from 'node:test';
 import { configSchema } from '../../src/config/schema.ts';
 import { locateFfmpeg } from '../../src/decode/ffmpeg-binary.ts';
-import { startCameraRole } from '../../src/pipeline/distributed.ts';
+import { startCameraRole } from '../../workers/camera-role.ts';
 import { CameraStore } from '../../src/store/camera-store.ts';
 import type { RedisKeys } from '../../src/store/redis-keys.ts';
 import { testRedis } from '../helpers/redis.ts';

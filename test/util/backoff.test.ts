@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backoffDelay } from '../../src/decode/backoff.ts';
+import { backoffDelay } from '../../src/util/backoff.ts';
 
 const opts = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.5 };
 

@@ -1,8 +1,8 @@
 import { CONFIG_DEFAULTS } from '../config/defaults.ts';
-import type { RedisClient } from '../store/redis-connection.ts';
+import type { RedisClient } from './redis-connection.ts';
 import { withDefaults, type OptionsInput } from '../util/with-defaults.ts';
-import type { RedisKeys } from '../store/redis-keys.ts';
-import { eventFromFields, eventToFields, type IdentityEvent } from './identity-event.ts';
+import type { RedisKeys } from './redis-keys.ts';
+import { eventFromFields, eventToFields, type IdentityEvent } from '../events/identity-event.ts';
 
 export interface EventLogOptions {
   /** Approximate cap of the stream (XADD MAXLEN ~). @defaultValue 100000 */

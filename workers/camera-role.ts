@@ -1,58 +1,18 @@
-import type { BridgefaceConfig, CameraConfig } from '../config/schema.ts';
-import { EventLog } from '../events/event-log.ts';
-import { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
-import { createEmbedder } from '../models/registry.ts';
-import { BullBatchSink, startBatchWorker } from '../queue/embed-queue.ts';
+import type { BridgefaceConfig, CameraConfig } from '../src/config/schema.ts';
+import { PipelineMetrics } from '../src/metrics/pipeline-metrics.ts';
+import { startCameraStage } from '../src/pipeline/assemble.ts';
+import { BullBatchSink } from '../src/queue/embed-queue.ts';
 import {
   CAMERA_STATUS_PUBLISH_MS,
   CameraStore,
   type CameraChange,
   type CameraStatus,
-} from '../store/camera-store.ts';
-import {
-  createRedisClient,
-  describeRedis,
-  duplicateClient,
-  type RedisClient,
-} from '../store/redis-connection.ts';
-import { RedisKeys } from '../store/redis-keys.ts';
-import { WatchlistStore } from '../store/watchlist-store.ts';
-import { log } from '../util/log.ts';
-import { maskUrlPassword } from '../util/mask-url-password.ts';
-import { createMatchStage, startCameraStage } from './assemble.ts';
-import { RedisDecisionMemory } from './decision-memory.ts';
-import { FanoutEventSink, JsonlEventSink, RedisEventSink, type EventSink } from './event-sink.ts';
-import { StoreGallerySource } from './gallery-source.ts';
-
-export interface RoleHandle {
-  readonly metrics: PipelineMetrics;
-  /** Resolves when the role has nothing more to do (file cameras ended); never for live roles. */
-  readonly finished: Promise<void>;
-  close(): Promise<void>;
-}
-
-/**
- * A Redis (or Redis Cluster, when `redis.cluster` is set) client that waits for Redis instead of
- * failing: at start and after an outage, commands queue until the server is back (workers "wait and
- * resume"), with capped reconnect delays.
- */
-export function connectRedis(config: BridgefaceConfig): RedisClient {
-  const redis = createRedisClient(config.redis, {
-    maxRetriesPerRequest: null,
-    retryStrategy: (attempt) => Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)),
-  });
-  const url = describeRedis(config.redis);
-  let down = false;
-  redis.on('error', (err: Error) => {
-    if (!down) log.warn({ url, err: err.message }, 'Redis unreachable; waiting for it');
-    down = true;
-  });
-  redis.on('ready', () => {
-    if (down) log.info({ url }, 'Redis reachable again');
-    down = false;
-  });
-  return redis;
-}
+} from '../src/store/camera-store.ts';
+import { duplicateClient, type RedisClient } from '../src/store/redis-connection.ts';
+import { RedisKeys } from '../src/store/redis-keys.ts';
+import { log } from '../src/util/log.ts';
+import { maskUrlPassword } from '../src/util/mask-url-password.ts';
+import { closeAll, type RoleHandle } from './role.ts';
 
 /** A camera's settings as the console lists them, its URL's password masked. */
 function cameraSummary(c: CameraConfig): NonNullable<CameraStatus['camera']> {
@@ -150,50 +110,20 @@ export async function startCameraRole(config: BridgefaceConfig, redis: RedisClie
     metrics,
     finished: stage.finished(),
     close() {
-      closing ??= (async () => {
-        clearInterval(timer);
-        subscriber.disconnect();
-        await applying;
-        await stage.close();
-        // This worker's cameras stop with it: their status rows go too (a row left by a worker that
-        // died is ignored once stale, see CAMERA_STATUS_STALE_MS).
-        if (published.size > 0) await redis.hdel(keys.cameraStatus(), ...published).catch(() => 0);
-        await sink.close();
-      })();
-      return closing;
-    },
-  };
-}
-
-/** Embed role: BullMQ worker → student (or teacher) → watchlist match → events stream. */
-export async function startEmbedRole(config: BridgefaceConfig, redis: RedisClient): Promise<RoleHandle> {
-  const keys = new RedisKeys(config.redis.prefix);
-  const metrics = new PipelineMetrics();
-  const embedder = await createEmbedder(config.embed.model);
-  const store = new WatchlistStore(redis, keys);
-  const gallery = new StoreGallerySource(store, redis, keys, embedder.name, embedder.dim);
-  const sinks: EventSink[] = [new RedisEventSink(new EventLog(redis, keys, config.events))];
-  if (config.events.jsonl) sinks.push(new JsonlEventSink(config.events.jsonl));
-  const stage = createMatchStage(config, {
-    embedder,
-    gallery,
-    decisions: new RedisDecisionMemory(redis, keys),
-    sink: new FanoutEventSink(sinks),
-    metrics,
-  });
-  const worker = startBatchWorker(redis, keys, async (batch) => void (await stage.process(batch)), {
-    concurrency: config.embed.concurrency,
-  });
-  let closing: Promise<void> | undefined;
-  return {
-    metrics,
-    finished: new Promise<void>(() => {}),
-    close() {
-      closing ??= (async () => {
-        await worker.close();
-        await gallery.close();
-        embedder.dispose();
-      })();
+      clearInterval(timer);
+      // This worker's cameras stop with it: their status rows go too (a row left by a worker that
+      // died is ignored once stale, see CAMERA_STATUS_STALE_MS).
+      closing ??= closeAll('camera role', [
+        ['camera registry subscriber', () => subscriber.disconnect()],
+        ['camera registry changes', () => applying],
+        ['cameras', () => stage.close()],
+        // Best effort: with Redis gone the rows expire as stale anyway.
+        [
+          'camera status',
+          () => (published.size > 0 ? redis.hdel(keys.cameraStatus(), ...published).catch(() => 0) : 0),
+        ],
+        ['queue producer', () => sink.close()],
+      ]);
       return closing;
     },
   };

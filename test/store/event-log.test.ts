@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { after, before, test } from 'node:test';
-import { EventLog } from '../../src/events/event-log.ts';
+import { EventLog } from '../../src/store/event-log.ts';
 import {
   eventBox,
   eventFromFields,

@@ -1,6 +1,9 @@
-import type { BridgefaceConfig } from '../config/schema.ts';
-import { log } from '../util/log.ts';
-import { connectRedis, startCameraRole, startEmbedRole, type RoleHandle } from './distributed.ts';
+import type { BridgefaceConfig } from '../src/config/schema.ts';
+import { log } from '../src/util/log.ts';
+import { startCameraRole } from './camera-role.ts';
+import { connectRedis } from './connect-redis.ts';
+import { startEmbedRole } from './embed-role.ts';
+import { closeAll, type RoleHandle } from './role.ts';
 
 export type Role = 'camera' | 'embed';
 
@@ -37,6 +40,10 @@ export async function runRoles(config: BridgefaceConfig, roles: readonly Role[])
       ? handles[handles.length - 1]!.finished
       : new Promise<void>(() => {});
   await Promise.race([stop, cameraDone]);
-  for (const h of handles.reverse()) await h.close();
-  await redis.quit().catch(() => redis.disconnect());
+  await closeAll('bridgeface', [
+    ...handles
+      .reverse()
+      .map((h, i): readonly [string, () => Promise<void>] => [`role ${i + 1}`, () => h.close()]),
+    ['Redis', () => redis.quit().catch(() => redis.disconnect())],
+  ]);
 }
