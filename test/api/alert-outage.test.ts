@@ -5,6 +5,7 @@ import { EventLog } from '../../src/store/event-log.ts';
 import { startOwnRedis, type OwnRedis } from '../helpers/own-redis.ts';
 import { OPERATOR_TOKEN, apiFixture, sampleEvent, type ApiFixture } from './api-fixture.ts';
 import { openStream } from './sse-client.ts';
+import { until } from '../helpers/until.ts';
 
 // Live alerts across a Redis outage, on a redis-server of this test's own (stopped and restarted;
 // the shared Redis is never touched).
@@ -26,12 +27,6 @@ after(async () => {
   await f.close();
   await own.stop();
 });
-
-async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !(await ok()); await new Promise((r) => setTimeout(r, 100))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-  }
-}
 
 const sse = (): Promise<Response> =>
   fetch(`http://127.0.0.1:${port}/api/alerts/stream`, { headers: auth, signal: AbortSignal.timeout(15_000) });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Queue, Worker } from 'bullmq';
@@ -64,7 +65,8 @@ test('face batches go through BullMQ and events through the stream on a Redis Cl
     t.skip(why);
     return;
   }
-  const keys = new RedisKeys('bfcl');
+  // Unique per run: the cluster may be shared with other runs.
+  const keys = new RedisKeys(`bfcl-${randomBytes(4).toString('hex')}`);
   // One slot per concern: a queue's keys share the queue's slot; events and watchlist have their own.
   const slot = async (k: string): Promise<number> => Number(await cluster!.cluster('KEYSLOT', k));
   assert.equal(await slot(`${keys.queuePrefix()}:embed:wait`), await slot(dropCounterKey(keys)));

@@ -6,6 +6,7 @@ import { encodeFaceBatch, decodeFaceBatch, type FaceBatch } from '../../src/queu
 import { MemoryBatchQueue } from '../../src/queue/memory-batch-queue.ts';
 import type { RedisKeys } from '../../src/store/redis-keys.ts';
 import { testRedis } from '../helpers/redis.ts';
+import { until } from '../helpers/until.ts';
 
 let redis: Redis;
 let keys: RedisKeys;
@@ -27,14 +28,6 @@ function batch(id: string, faces = 2): FaceBatch {
   return encodeFaceBatch({ batchId: id, camera: 'cam', enqueuedAtMs: Date.now() }, 2, crops);
 }
 
-const until = async (cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 test('batches flow from producer to worker with their pixels intact', async () => {
   const sink = new BullBatchSink(redis, keys);
   const seen: string[] = [];
@@ -43,7 +36,7 @@ test('batches flow from producer to worker with their pixels intact', async () =
     seen.push(b.batchId);
   });
   for (let i = 0; i < 5; i++) await sink.submit(batch(`flow${i}`));
-  await until(() => seen.length === 5);
+  await until('the worker', () => seen.length === 5);
   assert.deepEqual([...seen].sort(), ['flow0', 'flow1', 'flow2', 'flow3', 'flow4']);
   await worker.close();
   await sink.close();
@@ -58,7 +51,7 @@ test('a full backlog drops the oldest batches and counts every dropped face', as
   assert.equal(Number(await redis.get(dropCounterKey(keys))) - before, 6);
   const seen: string[] = [];
   const worker = startBatchWorker(redis, keys, async (b) => void seen.push(b.batchId));
-  await until(() => seen.length === 3);
+  await until('the worker', () => seen.length === 3);
   assert.deepEqual([...seen].sort(), ['bl3', 'bl4', 'bl5'], 'the newest survive');
   await worker.close();
   await sink.close();
@@ -86,13 +79,13 @@ test('a corrupt batch fails once without retries; a worker killed mid-batch lose
   });
   await sink.submit({ ...batch('corrupt'), pixels: 'AAAA' });
   await sink.submit(batch('victim'));
-  await until(() => !hang);
+  await until('the worker', () => !hang);
   await first.close(true); // force: like a crash, the lock is not released
   const second = startBatchWorker(redis, keys, processor, {
     lockDurationMs: 1500,
     concurrency: 1,
   });
-  await until(() => done.includes('victim'));
+  await until('the worker', () => done.includes('victim'));
   assert.equal(corruptAttempts, 1, 'corrupt input is not retried');
   await second.close();
   await sink.close();

@@ -10,6 +10,7 @@ import {
 } from '../../src/events/identity-event.ts';
 import type { RedisKeys } from '../../src/store/redis-keys.ts';
 import { testRedis } from '../helpers/redis.ts';
+import { until } from '../helpers/until.ts';
 
 let redis: Redis;
 let keys: RedisKeys;
@@ -86,8 +87,7 @@ test('append stores evidence with a TTL, publishes, and reads back in order; str
   assert.ok(ttl > 0 && ttl <= 60);
   for (let i = 3; i < 400; i++) await log.append(event(i));
   assert.ok((await log.length()) < 400, 'MAXLEN ~ trims the stream');
-  await new Promise((r) => setTimeout(r, 100));
-  assert.ok(received.length >= 3);
+  await until('the first alerts published', () => received.length >= 3);
   assert.equal(JSON.parse(received[0]!).eventId, 'e0');
   sub.disconnect();
 });

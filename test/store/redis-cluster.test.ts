@@ -14,6 +14,7 @@ import { createRedisClient, duplicateClient, type RedisClient } from '../../src/
 import { RedisKeys } from '../../src/store/redis-keys.ts';
 import { WatchlistStore } from '../../src/store/watchlist-store.ts';
 import { localClusterUnavailable, startLocalCluster, type LocalCluster } from '../helpers/redis-cluster.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * The Redis-backed parts of the pipeline on a real 3-master Redis Cluster (loopback ports, started here
@@ -27,12 +28,6 @@ let redis: Cluster;
 let keys: RedisKeys;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  for (const end = Date.now() + ms; !(await cond()); await sleep(50)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-  }
-}
 
 async function slotOf(key: string): Promise<number> {
   return Number(await redis.cluster('KEYSLOT', key));

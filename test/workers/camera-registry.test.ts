@@ -9,9 +9,10 @@ import { after, before, test } from 'node:test';
 import { configSchema } from '../../src/config/schema.ts';
 import { locateFfmpeg } from '../../src/decode/ffmpeg-binary.ts';
 import { startCameraRole } from '../../workers/camera-role.ts';
-import { CameraStore } from '../../src/store/camera-store.ts';
+import { CAMERA_STATUS_PUBLISH_MS, CameraStore } from '../../src/store/camera-store.ts';
 import type { RedisKeys } from '../../src/store/redis-keys.ts';
 import { testRedis } from '../helpers/redis.ts';
+import { until } from '../helpers/until.ts';
 
 let redis: Redis;
 let keys: RedisKeys;
@@ -43,14 +44,6 @@ async function statusOf(id: string): Promise<{ state?: string } | undefined> {
   return json ? (JSON.parse(json) as { state?: string }) : undefined;
 }
 
-async function until(cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 test('a running camera worker picks up cameras added, changed and removed in the registry', async () => {
   const config = configSchema.parse({ redis: { prefix: keys.prefix }, detector: { type: 'plain-tiny' } });
   const role = await startCameraRole(config, redis);
@@ -60,15 +53,28 @@ test('a running camera worker picks up cameras added, changed and removed in the
       { id: 'lobby', url: join(dir, 'clip.mp4'), fps: 5, width: 160, height: 120, loop: true },
     ])[0]!;
     assert.equal(await store.add(camera), true);
-    await until(async () => (await statusOf('lobby'))?.state === 'live');
+    await until(
+      'the camera worker to apply the change',
+      async () => (await statusOf('lobby'))?.state === 'live',
+    );
     assert.equal(await store.replace({ ...camera, enabled: false }), true);
-    await until(async () => (await statusOf('lobby'))?.state === 'stopped');
+    await until(
+      'the camera worker to apply the change',
+      async () => (await statusOf('lobby'))?.state === 'stopped',
+    );
     assert.equal(await store.replace({ ...camera, enabled: true, fps: 2 }), true);
-    await until(async () => (await statusOf('lobby'))?.state === 'live');
+    await until(
+      'the camera worker to apply the change',
+      async () => (await statusOf('lobby'))?.state === 'live',
+    );
     await store.remove('lobby');
-    await until(async () => (await statusOf('lobby')) === undefined);
-    await new Promise((r) => setTimeout(r, 2500)); // past a status publish: the removed camera stays gone
-    assert.equal(await statusOf('lobby'), undefined);
+    await until('the camera worker to apply the change', async () => (await statusOf('lobby')) === undefined);
+    // Through the next status publish, the removed camera stays gone.
+    const removedAt = Date.now();
+    await until('a status publish after the removal', async () => {
+      assert.equal(await statusOf('lobby'), undefined);
+      return Date.now() - removedAt > CAMERA_STATUS_PUBLISH_MS;
+    });
   } finally {
     await role.close();
   }
@@ -86,6 +92,7 @@ test('statuses say where each camera comes from and are cleared when the worker 
   const role = await startCameraRole(config, redis);
   try {
     await until(
+      'the camera worker to apply the change',
       async () => (await statusOf('yard'))?.state === 'live' && (await statusOf('porch'))?.state === 'live',
     );
     const yard = (await statusOf('yard')) as { origin?: string; camera?: { url: string; fps: number } };

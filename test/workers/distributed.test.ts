@@ -24,6 +24,7 @@ import { WatchlistStore } from '../../src/store/watchlist-store.ts';
 import type { RedisKeys } from '../../src/store/redis-keys.ts';
 import type { Redis } from 'ioredis';
 import { testRedis } from '../helpers/redis.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * The distributed roles end to end on the real Redis: the demo watchlist enrolled through the
@@ -51,14 +52,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const until = async (cond: () => Promise<boolean>, ms: number): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting for the queue to drain');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
-
 /** Runs the clip through camera + embed roles on Redis and returns the events of the stream. */
 async function runClip(probeName: string): Promise<IdentityEvent[]> {
   const config = configSchema.parse({
@@ -74,10 +67,14 @@ async function runClip(probeName: string): Promise<IdentityEvent[]> {
     await cameraRole.finished;
     const queue = new Queue(EMBED_QUEUE, { connection: redis, prefix: keys.queuePrefix() });
     try {
-      await until(async () => {
-        const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-        return Object.values(c).every((n) => n === 0);
-      }, 40_000);
+      await until(
+        'the queue to drain',
+        async () => {
+          const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+          return Object.values(c).every((n) => n === 0);
+        },
+        40_000,
+      );
       const failed = await queue.getJobCounts('failed');
       assert.equal(failed.failed, 0, 'no embed job failed');
     } finally {

@@ -19,6 +19,7 @@ import { BullBatchSink } from '../../src/queue/embed-queue.ts';
 import { encodeFaceBatch } from '../../src/queue/face-batch.ts';
 import { RedisKeys } from '../../src/store/redis-keys.ts';
 import { testRedis } from '../helpers/redis.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * Faults at the role level: broken inputs in a camera role (truncated clip, garbage file, unreachable
@@ -42,14 +43,6 @@ after(async () => {
   await cleanup();
   await rm(dir, { recursive: true, force: true });
 });
-
-const until = async (what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 /** A small valid clip: grey frames with a moving bright square. */
 async function tinyClip(path: string, frames: number): Promise<void> {
@@ -178,13 +171,13 @@ test(
       await sink.close();
     };
     try {
-      await new Promise((r) => setTimeout(r, 1000));
+      await until('the worker to find Redis missing', () => client.status === 'reconnecting');
       server = startRedisServer(port);
       await submit('before-restart');
       await until('an event after Redis came up', async () => (await events.length()) >= 1, 40_000);
 
       await stopRedisServer(server);
-      await new Promise((r) => setTimeout(r, 1000));
+      await until('the worker to lose Redis', () => client.status !== 'ready');
       server = startRedisServer(port); // empty again: nothing was saved
       await submit('after-restart');
       await until('an event after the restart', async () => (await events.length()) >= 1, 40_000);
