@@ -3,6 +3,9 @@
  *   npm run bench:embed [-- --model student|teacher|<dir>] [--batch 256] [--json out.json]
  * Without --model both run and the ratio is printed. Faces/s counts whole `embed()` calls on face crops
  * already at the model's input size (what the embed worker receives), batched and single-face.
+ * Each result also carries the model's multiply-accumulates per face (counted from the kernels tfjs
+ * runs) and the GMAC/s its speed implies, the wasm thread count (BRIDGEFACE_WASM_THREADS) and the load
+ * average: the teacher in the same run is the machine-speed reference, since these VMs drift ±40%.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +16,8 @@ import { studentModelDir } from '../src/models/model-paths.ts';
 import { createEmbedder } from '../src/models/registry.ts';
 import { modelSizeOnDisk } from '../src/models/student/model-io.ts';
 import { initBackend } from '../src/runtime/backend.ts';
+import { countMacs } from '../src/runtime/count-macs.ts';
+import { loadavg } from 'node:os';
 import { createRng } from '../src/util/random.ts';
 import { faceApiModelDir } from '../src/models/model-paths.ts';
 import { statSync } from 'node:fs';
@@ -41,6 +46,10 @@ interface Result {
   params: number;
   bytes_on_disk: number;
   input_size: number;
+  macs_per_face: number;
+  /** faces/s × MACs per face: how much of the core the kernels use. */
+  gmac_per_second: number;
+  load_average_1m: number;
 }
 
 function crops(n: number, size: number): RgbImage[] {
@@ -81,6 +90,10 @@ function bytesOf(spec: string): Promise<number> | number {
 async function bench(spec: string): Promise<Result> {
   const embedder = await createEmbedder(spec);
   const size = embedder.inputSize;
+  const one = crops(1, size);
+  await embedder.embed(one);
+  const macs = await countMacs(() => embedder.embed(one));
+  const load = loadavg()[0]!;
   const batched = await facesPerSecond(embedder, crops(opts.batch, size), opts.seconds);
   const single = await facesPerSecond(embedder, crops(1, size), Math.max(2, Math.floor(opts.seconds / 2)));
   const result: Result = {
@@ -92,6 +105,9 @@ async function bench(spec: string): Promise<Result> {
     params: embedder.params,
     bytes_on_disk: await bytesOf(spec),
     input_size: size,
+    macs_per_face: macs,
+    gmac_per_second: Number(((batched * macs) / 1e9).toFixed(2)),
+    load_average_1m: load,
   };
   embedder.dispose();
   return result;
@@ -100,21 +116,33 @@ async function bench(spec: string): Promise<Result> {
 const specs = opts.model ? [opts.model] : ['student', 'teacher'];
 const results: Result[] = [];
 for (const spec of specs) results.push(await bench(spec));
-console.log('| model | input | params | bytes | batch faces/s | single-face faces/s |');
-console.log('| --- | --- | --- | --- | --- | --- |');
+console.log('| model | input | params | bytes | MMAC/face | batch faces/s | GMAC/s | single-face faces/s |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   console.log(
-    `| ${r.model} | ${r.input_size} | ${r.params.toLocaleString('en')} | ${r.bytes_on_disk.toLocaleString('en')} | ${r.faces_per_second.toLocaleString('en')} | ${r.single_face_per_second.toLocaleString('en')} |`,
+    `| ${r.model} | ${r.input_size} | ${r.params.toLocaleString('en')} | ${r.bytes_on_disk.toLocaleString('en')} | ${(r.macs_per_face / 1e6).toFixed(2)} | ${r.faces_per_second.toLocaleString('en')} | ${r.gmac_per_second} | ${r.single_face_per_second.toLocaleString('en')} |`,
   );
 }
 const [a, b] = results;
 const ratio = a && b ? a.faces_per_second / b.faces_per_second : undefined;
+// The speed ratio cannot exceed the work ratio unless the first model's kernels run faster per MAC.
+const macRatio = a && b ? b.macs_per_face / a.macs_per_face : undefined;
+const threads = backend.wasmThreads ?? 1;
 if (ratio !== undefined)
   console.log(
-    `\n${a!.model} / ${b!.model}: ${ratio.toFixed(1)}x faces/s (batch ${opts.batch}, backend ${backend.choice})`,
+    `\n${a!.model} / ${b!.model}: ${ratio.toFixed(1)}x faces/s, ${macRatio!.toFixed(1)}x fewer MACs per face ` +
+      `(batch ${opts.batch}, backend ${backend.choice}, ${threads} thread${threads > 1 ? 's' : ''})`,
   );
 const json =
   results.length === 1
-    ? results[0]
-    : { backend: backend.choice, date: new Date().toISOString(), results, ratio };
+    ? { ...results[0], wasm_threads: threads }
+    : {
+        backend: backend.choice,
+        wasm_threads: threads,
+        date: new Date().toISOString(),
+        results,
+        ratio,
+        mac_ratio: macRatio,
+        reference: { model: b!.model, faces_per_second: b!.faces_per_second },
+      };
 if (opts.json) writeFileSync(opts.json, `${JSON.stringify(json, null, 2)}\n`);

@@ -48,6 +48,11 @@ export function backendSetting(env: Env = process.env): string | undefined {
   return value(env, 'BRIDGEFACE_BACKEND');
 }
 
+/** BRIDGEFACE_WASM_THREADS: XNNPACK threads for the wasm backend (validated by runtime/backend.ts). */
+export function wasmThreadsSetting(env: Env = process.env): string | undefined {
+  return value(env, 'BRIDGEFACE_WASM_THREADS');
+}
+
 /** BRIDGEFACE_CACHE: where teacher chips, embeddings and the demo clip are cached. */
 export function cacheDirSetting(env: Env = process.env): string | undefined {
   return value(env, 'BRIDGEFACE_CACHE');

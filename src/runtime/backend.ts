@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { backendSetting } from '../config/environment.ts';
+import { backendSetting, wasmThreadsSetting } from '../config/environment.ts';
 import { log } from '../util/log.ts';
 
 /**
  * Chooses the tfjs backend once per process, best first:
  * tfjs-node-gpu (CUDA) → tfjs-node (native CPU) → wasm (portable, ships its binary) → cpu (pure JS).
  * `BRIDGEFACE_BACKEND` forces one of: `tensorflow-gpu`, `tensorflow`, `wasm`, `cpu`.
+ * `BRIDGEFACE_WASM_THREADS=n` (n ≥ 2) runs the wasm backend's XNNPACK kernels on n threads
+ * (runtime/wasm-threads); unset or 1 keeps the single-threaded SIMD build.
  * Every module imports the tensor API from `@tensorflow/tfjs`; the native packages register their
  * backend on the same global engine, so the choice made here applies everywhere.
  */
@@ -24,6 +26,21 @@ export interface BackendInfo {
   readonly skipped: readonly { readonly choice: BackendChoice; readonly reason: string }[];
   /** True when BRIDGEFACE_BACKEND forced the choice. */
   readonly forced: boolean;
+  /** Threads the wasm backend's kernels run on (wasm only). */
+  readonly wasmThreads?: number;
+}
+
+/** Most threads BRIDGEFACE_WASM_THREADS accepts (tfjs' threaded build pre-creates 8 workers). */
+export const MAX_WASM_THREADS = 8;
+
+/** Parses BRIDGEFACE_WASM_THREADS: unset/empty is 1; else an integer 1..MAX_WASM_THREADS. */
+export function parseWasmThreads(value: string | undefined): number {
+  if (value === undefined || value === '') return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
+    throw new Error(`BRIDGEFACE_WASM_THREADS=${value} is not an integer from 1 to ${MAX_WASM_THREADS}`);
+  }
+  return n;
 }
 
 let chosen: Promise<BackendInfo> | undefined;
@@ -35,7 +52,13 @@ export function parseBackendEnv(value: string | undefined): BackendChoice | unde
   throw new Error(`BRIDGEFACE_BACKEND=${value} is not one of: ${BACKEND_CHOICES.join(', ')}`);
 }
 
-async function tryActivate(choice: BackendChoice): Promise<{ tfBackend: string; trainingKernels: boolean }> {
+interface Activated {
+  readonly tfBackend: string;
+  readonly trainingKernels: boolean;
+  readonly wasmThreads?: number;
+}
+
+async function tryActivate(choice: BackendChoice, threads: number): Promise<Activated> {
   switch (choice) {
     case 'tensorflow-gpu':
       // Dynamic specifiers keep TypeScript from requiring the optional native packages' types.
@@ -46,10 +69,12 @@ async function tryActivate(choice: BackendChoice): Promise<{ tfBackend: string; 
       return { tfBackend: await activate('tensorflow'), trainingKernels: false };
     case 'wasm': {
       await import('@tensorflow/tfjs-backend-wasm');
+      const threading = await import('./wasm-threads/threaded-wasm.ts');
+      if (threads > 1) threading.registerThreadedWasm(threads);
       const { registerWasmTrainingKernels } = await import('./wasm-training-kernels.ts');
       const tfBackend = await activate('wasm');
       registerWasmTrainingKernels();
-      return { tfBackend, trainingKernels: true };
+      return { tfBackend, trainingKernels: true, wasmThreads: threading.wasmThreadsCount() };
     }
     case 'cpu':
       return { tfBackend: await activate('cpu'), trainingKernels: false };
@@ -74,18 +99,30 @@ export function skipReason(err: unknown): string {
   return /Cannot find (package|module) '@tensorflow\//.test(message) ? NOT_INSTALLED : message;
 }
 
-async function choose(forced: BackendChoice | undefined): Promise<BackendInfo> {
+async function choose(forced: BackendChoice | undefined, threads: number): Promise<BackendInfo> {
   const candidates = forced ? [forced] : BACKEND_CHOICES;
   const skipped: { choice: BackendChoice; reason: string }[] = [];
   for (const choice of candidates) {
     try {
-      const { tfBackend, trainingKernels } = await tryActivate(choice);
-      const info: BackendInfo = { choice, tfBackend, trainingKernels, skipped, forced: forced !== undefined };
+      const { tfBackend, trainingKernels, wasmThreads } = await tryActivate(choice, threads);
+      const info: BackendInfo = {
+        choice,
+        tfBackend,
+        trainingKernels,
+        skipped,
+        forced: forced !== undefined,
+        ...(wasmThreads === undefined ? {} : { wasmThreads }),
+      };
       const notInstalled = skipped.filter((s) => s.reason === NOT_INSTALLED).map((s) => s.choice);
       const failed = skipped.filter((s) => s.reason !== NOT_INSTALLED).map((s) => `${s.choice}: ${s.reason}`);
       log.info(
-        { backend: choice, ...(failed.length > 0 ? { failed } : {}) },
+        {
+          backend: choice,
+          ...(failed.length > 0 ? { failed } : {}),
+          ...(wasmThreads ? { wasmThreads } : {}),
+        },
         `tfjs backend: ${choice}${info.forced ? ' (forced by BRIDGEFACE_BACKEND)' : ''}` +
+          (wasmThreads !== undefined && wasmThreads > 1 ? ` on ${wasmThreads} threads` : '') +
           (notInstalled.length > 0 ? ` (optional ${notInstalled.join(', ')} not installed)` : ''),
       );
       return info;
@@ -103,6 +140,6 @@ async function choose(forced: BackendChoice | undefined): Promise<BackendInfo> {
  * Call before creating any tensor.
  */
 export function initBackend(): Promise<BackendInfo> {
-  chosen ??= choose(parseBackendEnv(backendSetting()));
+  chosen ??= choose(parseBackendEnv(backendSetting()), parseWasmThreads(wasmThreadsSetting()));
   return chosen;
 }
