@@ -29,6 +29,7 @@ import { EMBED_QUEUE } from '../src/queue/embed-queue.ts';
 import { RedisKeys } from '../src/store/redis-keys.ts';
 import { deleteAllKeys } from '../src/store/delete-keys.ts';
 import { WatchlistStore } from '../src/store/watchlist-store.ts';
+import { quantile } from '../src/util/quantile.ts';
 
 const CCTV_CLIP = '/work/shared/data/cctv/vtest.avi';
 
@@ -56,11 +57,6 @@ async function metricSum(m: PipelineMetrics, name: string, suffix = ''): Promise
   return (v?.values ?? [])
     .filter((x) => (suffix === '' ? true : (x as { metricName?: string }).metricName === `${name}${suffix}`))
     .reduce((s, x) => s + x.value, 0);
-}
-
-function quantile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 async function runClip(

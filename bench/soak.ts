@@ -24,7 +24,7 @@ import { stageProgress } from '../src/cli/progress.ts';
 import { LoadgenHarness } from '../src/loadgen/harness.ts';
 import { summarizeLatencies } from '../src/loadgen/latency.ts';
 import { backlogSlopePerSecond } from '../src/loadgen/ramp.ts';
-import { renderVegaLiteSvg } from '../src/loadgen/report.ts';
+import { renderVegaLiteSvg } from '../src/util/vega-svg.ts';
 import {
   soakPlotSpec,
   soakSample,

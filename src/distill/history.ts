@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderVegaLiteSvg } from '../util/vega-svg.ts';
 
 /** One epoch's record: mean training losses, validation metrics, learning rate and elapsed time. */
 export interface EpochRecord {
@@ -43,7 +43,7 @@ export async function renderHistorySvg(history: TrainingHistory): Promise<string
       value,
     })),
   );
-  const spec: vegaLite.TopLevelSpec = {
+  const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'BridgeFace bridge distillation',
     hconcat: [
@@ -75,13 +75,7 @@ export async function renderHistorySvg(history: TrainingHistory): Promise<string
       },
     ],
   };
-  const compiled = vegaLite.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return renderVegaLiteSvg(spec);
 }
 
 export async function writeHistorySvg(path: string, history: TrainingHistory): Promise<void> {

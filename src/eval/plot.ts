@@ -1,5 +1,4 @@
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import { renderVegaLiteSvg } from '../util/vega-svg.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import type { RocPoint } from './verification-metrics.ts';
 import type { EvalMeta } from './report.ts';
@@ -75,11 +74,5 @@ export function evalPlotSpec(meta: EvalMeta, results: readonly ResolutionResult[
 
 /** Renders the evaluation plot as a standalone SVG string (headless: no canvas needed). */
 export async function renderEvalPlot(meta: EvalMeta, results: readonly ResolutionResult[]): Promise<string> {
-  const compiled = vl.compile(evalPlotSpec(meta, results)).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return renderVegaLiteSvg(evalPlotSpec(meta, results));
 }

@@ -1,11 +1,5 @@
 export { batchesDue, batchesToSend, dueAtMs } from './pacing.ts';
-export {
-  eventLatencyMs,
-  quantile,
-  streamIdTimeMs,
-  summarizeLatencies,
-  type LatencySummary,
-} from './latency.ts';
+export { eventLatencyMs, streamIdTimeMs, summarizeLatencies, type LatencySummary } from './latency.ts';
 export {
   backlogSlopePerSecond,
   DEFAULT_KEEP_UP,
@@ -37,7 +31,6 @@ export {
 export {
   loadgenPlotSpec,
   renderLoadgenPlot,
-  renderVegaLiteSvg,
   type LoadgenReport,
   type StepReport,
 } from './report.ts';

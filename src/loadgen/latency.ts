@@ -1,4 +1,5 @@
 import type { IdentityEvent } from '../events/identity-event.ts';
+import { quantile } from '../util/quantile.ts';
 
 /**
  * Enqueue-to-event latency. The injector stamps each crop's `frameTimeMs` with its enqueue time; the
@@ -16,14 +17,6 @@ export function streamIdTimeMs(streamId: string): number {
 /** Latency of one event in ms (never negative: the ms clocks of Redis and Node may differ by one). */
 export function eventLatencyMs(streamId: string, event: Pick<IdentityEvent, 'frameTimeMs'>): number {
   return Math.max(0, streamIdTimeMs(streamId) - event.frameTimeMs);
-}
-
-/** Nearest-rank quantile (q in [0, 1]) of ascending `sorted`; null when empty. */
-export function quantile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1], got ${q}`);
-  const rank = Math.max(1, Math.ceil(q * sorted.length));
-  return sorted[rank - 1]!;
 }
 
 export interface LatencySummary {

@@ -1,5 +1,4 @@
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import { renderVegaLiteSvg } from '../util/vega-svg.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import type { DepthSample } from './ramp.ts';
 import type { WorkerUtilisation } from './worker-stats.ts';
@@ -121,16 +120,6 @@ export function loadgenPlotSpec(r: LoadgenReport): TopLevelSpec {
       },
     ],
   };
-}
-
-/** Renders a Vega-Lite spec as a standalone SVG (headless: no browser, no canvas). */
-export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
 }
 
 /** Renders the plot as a standalone SVG (headless). */

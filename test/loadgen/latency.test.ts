@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventLatencyMs, quantile, streamIdTimeMs, summarizeLatencies } from '../../src/loadgen/latency.ts';
+import { eventLatencyMs, streamIdTimeMs, summarizeLatencies } from '../../src/loadgen/latency.ts';
+import { quantile } from '../../src/util/quantile.ts';
 
 test('stream entry ids carry their append time in ms', () => {
   assert.equal(streamIdTimeMs('1700000000123-0'), 1_700_000_000_123);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { PipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 import { backlogSlopePerSecond } from '../../src/loadgen/ramp.ts';
-import { renderVegaLiteSvg } from '../../src/loadgen/report.ts';
+import { renderVegaLiteSvg } from '../../src/util/vega-svg.ts';
 import { leastSquaresSlope } from '../../src/loadgen/slope.ts';
 import {
   soakPlotSpec,

@@ -27,8 +27,6 @@ let local: LocalCluster | undefined;
 let redis: Cluster;
 let keys: RedisKeys;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 async function slotOf(key: string): Promise<number> {
   return Number(await redis.cluster('KEYSLOT', key));
 }
