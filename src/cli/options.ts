@@ -11,6 +11,26 @@ export function positiveInt(what: string): (value: string) => number {
   };
 }
 
+/** Commander parser for options that must be positive numbers (not necessarily whole). */
+export function positiveNumber(what: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${what} must be a positive number`);
+    return n;
+  };
+}
+
+/** Commander parser for options that must be whole numbers ≥ 0 (seeds, counts that may be zero). */
+export function nonNegativeInt(what: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < 0) {
+      throw new InvalidArgumentError(`${what} must be a non-negative integer`);
+    }
+    return n;
+  };
+}
+
 /** Commander parser for a number in [min, max]; the message names the option and the range. */
 export function numberIn(what: string, min: number, max: number): (value: string) => number {
   return (value) => {

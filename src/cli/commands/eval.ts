@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { positiveInt } from '../options.ts';
+import { nonNegativeInt, positiveInt } from '../options.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { configSchema } from '../../config/schema.ts';
@@ -213,17 +213,7 @@ export function register(program: Command): void {
       'evaluate a class-balanced seeded subset of n pairs (quick runs)',
       positiveInt('--limit'),
     )
-    .option(
-      '--seed <n>',
-      'seed for pair sampling and CV folds',
-      (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0)
-          throw new InvalidArgumentError('--seed must be a non-negative integer');
-        return n;
-      },
-      0,
-    )
+    .option('--seed <n>', 'seed for pair sampling and CV folds', nonNegativeInt('--seed'), 0)
     .option(
       '--max-same <n>',
       'folder datasets: most genuine pairs (as many impostors)',

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { positiveInt, positiveNumber } from '../options.ts';
 import { renderLoadgenPlot, type LoadgenReport } from '../../loadgen/report.ts';
 import { runLoadgen } from '../../loadgen/run-loadgen.ts';
 
@@ -22,15 +23,6 @@ interface LoadgenCliOptions {
   json?: string;
   plot?: string;
   keepKeys?: boolean;
-}
-
-function positiveNumber(name: string, integer: boolean): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!(n > 0) || (integer && !Number.isInteger(n)))
-      throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'integer' : 'number'}`);
-    return n;
-  };
 }
 
 async function writeOut(path: string, text: string): Promise<void> {
@@ -76,37 +68,22 @@ export function register(program: Command): void {
     .description(
       'drive the distributed path (BullMQ embed queue → embed worker processes → matcher → events stream) with a stepped load until it stops keeping up',
     )
-    .option('--workers <n>', 'embed worker processes to spawn', positiveNumber('--workers', true), 1)
-    .option('--watchlist <n>', 'synthetic identities enrolled', positiveNumber('--watchlist', true), 1000)
+    .option('--workers <n>', 'embed worker processes to spawn', positiveInt('--workers'), 1)
+    .option('--watchlist <n>', 'synthetic identities enrolled', positiveInt('--watchlist'), 1000)
     .option(
       '--model <spec>',
       'student (untrained fallback when not shipped: speed only), teacher, or a model directory',
       'student',
     )
-    .option(
-      '--start-rate <faces/s>',
-      'offered load of the first step',
-      positiveNumber('--start-rate', false),
-      50,
-    )
-    .option('--factor <x>', 'each step offers x times the previous', positiveNumber('--factor', false), 1.5)
-    .option('--steps <n>', 'most steps', positiveNumber('--steps', true), 10)
-    .option('--max-rate <faces/s>', 'highest offered load', positiveNumber('--max-rate', false))
-    .option('--step-seconds <s>', 'seconds per step', positiveNumber('--step-seconds', false), 15)
-    .option('--batch-faces <n>', 'faces per queue job', positiveNumber('--batch-faces', true), 16)
-    .option(
-      '--crops-per-track <n>',
-      'crops of one track per job',
-      positiveNumber('--crops-per-track', true),
-      2,
-    )
-    .option('--concurrency <n>', 'queue jobs per worker at once', positiveNumber('--concurrency', true), 4)
-    .option(
-      '--max-backlog <n>',
-      'producer backlog bound (batches)',
-      positiveNumber('--max-backlog', true),
-      200,
-    )
+    .option('--start-rate <faces/s>', 'offered load of the first step', positiveNumber('--start-rate'), 50)
+    .option('--factor <x>', 'each step offers x times the previous', positiveNumber('--factor'), 1.5)
+    .option('--steps <n>', 'most steps', positiveInt('--steps'), 10)
+    .option('--max-rate <faces/s>', 'highest offered load', positiveNumber('--max-rate'))
+    .option('--step-seconds <s>', 'seconds per step', positiveNumber('--step-seconds'), 15)
+    .option('--batch-faces <n>', 'faces per queue job', positiveInt('--batch-faces'), 16)
+    .option('--crops-per-track <n>', 'crops of one track per job', positiveInt('--crops-per-track'), 2)
+    .option('--concurrency <n>', 'queue jobs per worker at once', positiveInt('--concurrency'), 4)
+    .option('--max-backlog <n>', 'producer backlog bound (batches)', positiveInt('--max-backlog'), 200)
     .addOption(
       new Option('--policy <policy>', 'backlog policy')
         .choices(['drop-oldest', 'drop-newest'])
