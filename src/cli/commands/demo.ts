@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { configSchema } from '../../config/schema.ts';
 import { ensureDemoAssets } from '../../demo/demo-assets.ts';
 import { demoClipTruth, demoSubjectLabel } from '../../demo/demo-report.ts';
@@ -24,6 +24,7 @@ interface DemoOptions {
   readonly loop?: boolean;
   readonly model?: string;
   readonly events: string;
+  readonly json?: string;
 }
 
 /**
@@ -120,6 +121,11 @@ async function demoAction(o: DemoOptions): Promise<void> {
   });
   console.log(`\nper person against the clip's ground truth:\n${table}`);
   console.log(`\nevery decision of this run (one JSON object per line): ${eventsPath}`);
+  if (o.json) {
+    await mkdir(dirname(resolve(o.json)), { recursive: true });
+    await writeFile(o.json, `${JSON.stringify(score, null, 2)}\n`);
+    console.log(`score (the JSON of replay --truth) written to ${o.json}`);
+  }
 }
 
 export function register(program: Command): void {
@@ -138,5 +144,6 @@ export function register(program: Command): void {
       'JSONL file of every decision (match, unknown, too small), rewritten each run',
       join(REPO_ROOT, 'artifacts', 'demo-events.jsonl'),
     )
+    .option('--json <file>', 'write the per-person score as JSON (the format of replay --truth --json)')
     .action(demoAction);
 }
