@@ -62,6 +62,7 @@ import { createRng } from '../src/util/random.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { pasteFace, patchSide, type FaceSource } from '../src/detect/composite.ts';
 import { MotionGate } from '../src/detect/motion.ts';
+import { createTinyTileNet } from '../src/detect/tile-nets.ts';
 import { TrackRegions } from '../src/detect/track-regions.ts';
 import { FaceTracker } from '../src/track/face-tracker.ts';
 import {
@@ -127,12 +128,26 @@ const opts = new Command('bench:detect')
   .option('--data <dir>', 'data root holding lfw/ and cctv/', '/work/shared/data')
   .option('--seed <s>', 'random seed', 'bench-detect-1')
   .option(
+    '--no-face-frames <n>',
+    'also run each detector (full-frame scans) over n clean frames: every detection that is not on a walking person is a false positive',
+    (v: string) => Number(v),
+    0,
+  )
+  .option(
     '--detectors <names>',
     `comma-separated, of: ${Object.keys(CONFIGS).join(', ')}`,
     DEFAULT_DETECTORS.join(','),
   )
   .parse()
-  .opts<{ json?: string; frames: number; clip: number; data: string; seed: string; detectors: string }>();
+  .opts<{
+    json?: string;
+    frames: number;
+    clip: number;
+    data: string;
+    seed: string;
+    detectors: string;
+    noFaceFrames: number;
+  }>();
 
 const names = opts.detectors.split(',').map((s) => s.trim());
 for (const n of names) if (!CONFIGS[n]) throw new InvalidArgumentError(`unknown detector ${n}`);
@@ -325,6 +340,30 @@ function score(
   return used;
 }
 
+// ---------------------------------------------------------------- machine-speed reference
+/**
+ * These VMs drift ±40% and share their cores: a fixed workload timed in the same run (the tiny face
+ * net on one 640x480 tile, median of 7) lets ms/frame be compared across runs as a ratio.
+ */
+async function referenceMs(): Promise<number> {
+  const net = await createTinyTileNet();
+  const tile = tf.fill([1, 480, 640, 3], 120) as tf.Tensor4D;
+  try {
+    await net.run(tile, 0.5);
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t = performance.now();
+      await net.run(tile, 0.5);
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b)[3]!;
+  } finally {
+    tile.dispose();
+    net.dispose();
+  }
+}
+const referenceStart = await referenceMs();
+
 // ---------------------------------------------------------------- run
 const t0 = performance.now();
 const [frames, sources] = await Promise.all([decodeFrames(wanted), lfwSources(opts.data, 200, opts.seed)]);
@@ -422,6 +461,48 @@ for (const start of clipStarts) {
   process.stderr.write(`clip at frame ${start} done (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }
 const leaked = tf.memory().numTensors - tensorsBefore;
+
+/** Detections on frames with no composited face: anything not on a walking person is false. */
+interface NoFaceTally {
+  frames: number;
+  fp: number;
+  dontCare: number;
+  fpSides: number[];
+  ms: number[];
+}
+const noFace = new Map<string, NoFaceTally>();
+if (opts.noFaceFrames > 0) {
+  const step = Math.max(1, Math.floor(wanted.length / opts.noFaceFrames));
+  const picks = wanted.filter((_, k) => k % step === 0).slice(0, opts.noFaceFrames);
+  for (const [n, d] of detectors) {
+    const t: NoFaceTally = { frames: 0, fp: 0, dontCare: 0, fpSides: [], ms: [] };
+    for (const idx of picks) {
+      const clean = frames.get(idx) as RgbImage;
+      const gate = new MotionGate();
+      const prev = frames.get(idx - 1);
+      if (prev) gate.update(prev);
+      const moving = gate.update(clean);
+      d.reset();
+      const dets = await d.detect(clean, { fullFrame: true });
+      t.frames++;
+      t.ms.push(d.lastStats()?.ms ?? NaN);
+      for (const x of dets) {
+        const side = Math.max(x.box.width, x.box.height);
+        const cx = x.box.x + x.box.width / 2;
+        const cy = x.box.y + x.box.height / 2;
+        const onPerson = !moving.full && moving.regions.some((r) => inside(cx, cy, r));
+        if (side <= 18 && onPerson) t.dontCare++;
+        else {
+          t.fp++;
+          t.fpSides.push(Math.round(side));
+        }
+      }
+    }
+    noFace.set(n, t);
+    process.stderr.write(`${n}: ${t.fp} false positives on ${t.frames} face-free frames\n`);
+  }
+}
+const referenceEnd = await referenceMs();
 for (const d of detectors.values()) d.dispose();
 
 // ---------------------------------------------------------------- report
@@ -460,7 +541,17 @@ const results = names.map((n) => {
     ms_mean: mean(t.ms),
     ms_median: quantile(t.ms, 0.5),
     ms_p90: quantile(t.ms, 0.9),
+    ms_p99: quantile(t.ms, 0.99),
     ms_max: Math.max(...t.ms),
+    /** ms per frame in units of the same run's reference workload (load-independent-ish). */
+    ms_mean_over_reference: mean(t.ms) / ((referenceStart + referenceEnd) / 2),
+    ms_per_input_megapixel: mean(t.ms) / (mean(t.inputPixels) / 1e6),
+    no_face_frames: (() => {
+      const z = noFace.get(n);
+      return z
+        ? { frames: z.frames, fp: z.fp, dont_care: z.dontCare, fp_sides: z.fpSides, ms_mean: mean(z.ms) }
+        : null;
+    })(),
     new_face_scans: t.scans,
     first_hit_frame_mean: mean(t.firstHit),
     faces_never_found: t.neverFound,
@@ -524,6 +615,11 @@ const report = {
   backend: backend.tfBackend,
   load_average_start: loadStart,
   load_average_end: loadavg(),
+  reference: {
+    what: 'tiny face net, one 640x480 tile, median of 7 (ms)',
+    ms_start: referenceStart,
+    ms_end: referenceEnd,
+  },
   frames_decoded: wanted.length,
   frames_scored: scored,
   clip_starts: clipStarts,
@@ -533,6 +629,16 @@ const report = {
   wall_s: (performance.now() - t0) / 1000,
   results,
 };
+for (const r of results)
+  console.log(
+    `  ${r.detector.padEnd(22)} p99 ${r.ms_p99.toFixed(0)} ms, ${r.ms_per_input_megapixel.toFixed(0)} ms/MPix, mean = ${r.ms_mean_over_reference.toFixed(2)}x reference` +
+      (r.no_face_frames
+        ? `; face-free frames: ${r.no_face_frames.fp} FP on ${r.no_face_frames.frames} (sides ${r.no_face_frames.fp_sides.join(',') || '-'})`
+        : ''),
+  );
+console.log(
+  `reference (tiny net, 640x480 tile): ${referenceStart.toFixed(0)} ms at start, ${referenceEnd.toFixed(0)} ms at end`,
+);
 console.log(
   `wall ${report.wall_s.toFixed(0)} s, tensors leaked across the run: ${leaked}, load at end ${report.load_average_end.map((v) => v.toFixed(1)).join('/')}`,
 );
