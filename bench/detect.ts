@@ -128,7 +128,7 @@ const opts = new Command('bench:detect')
   .option('--data <dir>', 'data root holding lfw/ and cctv/', '/work/shared/data')
   .option('--seed <s>', 'random seed', 'bench-detect-1')
   .option(
-    '--no-face-frames <n>',
+    '--face-free-frames <n>',
     'also run each detector (full-frame scans) over n clean frames: every detection that is not on a walking person is a false positive',
     (v: string) => Number(v),
     0,
@@ -146,7 +146,7 @@ const opts = new Command('bench:detect')
     data: string;
     seed: string;
     detectors: string;
-    noFaceFrames: number;
+    faceFreeFrames: number;
   }>();
 
 const names = opts.detectors.split(',').map((s) => s.trim());
@@ -471,9 +471,9 @@ interface NoFaceTally {
   ms: number[];
 }
 const noFace = new Map<string, NoFaceTally>();
-if (opts.noFaceFrames > 0) {
-  const step = Math.max(1, Math.floor(wanted.length / opts.noFaceFrames));
-  const picks = wanted.filter((_, k) => k % step === 0).slice(0, opts.noFaceFrames);
+if (opts.faceFreeFrames > 0) {
+  const step = Math.max(1, Math.floor(wanted.length / opts.faceFreeFrames));
+  const picks = wanted.filter((_, k) => k % step === 0).slice(0, opts.faceFreeFrames);
   for (const [n, d] of detectors) {
     const t: NoFaceTally = { frames: 0, fp: 0, dontCare: 0, fpSides: [], ms: [] };
     for (const idx of picks) {
