@@ -28,12 +28,7 @@ export {
   type WorkerSnapshot,
   type WorkerUtilisation,
 } from './worker-stats.ts';
-export {
-  loadgenPlotSpec,
-  renderLoadgenPlot,
-  type LoadgenReport,
-  type StepReport,
-} from './report.ts';
+export { loadgenPlotSpec, renderLoadgenPlot, type LoadgenReport, type StepReport } from './report.ts';
 export { leastSquaresSlope } from './slope.ts';
 export {
   SOAK_SERIES,
