@@ -234,18 +234,20 @@ export const configSchema = z.strictObject({
       /**
        * Cosine thresholds by face size for the default model and gallery (the shipped student, the
        * fused enrolment of the `enrol` section). Each row applies from its `minFacePx` up (face px =
-       * detector box side ≈ probe chip side). Defaults: FAR 1e-3 per comparison, calibrated by
-       * `bridgeface calibrate --data <lfw>` on held-out LFW DevTrain identities (never DevTest), rounded
-       * up (docs/BENCHMARKS.md, "Operating points"). Recalibrate for another model, gallery mode or FAR.
+       * detector box side ≈ probe chip side). Defaults: FAR 1e-4 per comparison — a watchlist of N
+       * people gives a stranger's track about N times that chance of a false name, so 1e-3 would mean
+       * ~10% of strangers named on a 100-person list — calibrated by `bridgeface calibrate --data <lfw>
+       * --far 1e-4` on held-out LFW DevTrain identities (never DevTest), rounded up (docs/BENCHMARKS.md,
+       * "Operating points"). Recalibrate for another model, gallery mode or FAR.
        */
       thresholds: z
         .array(sizeThresholdSchema)
         .min(1)
         .default([
-          { minFacePx: 0, threshold: 0.666 },
-          { minFacePx: 16, threshold: 0.657 },
-          { minFacePx: 24, threshold: 0.652 },
-          { minFacePx: 32, threshold: 0.651 },
+          { minFacePx: 0, threshold: 0.75 },
+          { minFacePx: 16, threshold: 0.749 },
+          { minFacePx: 24, threshold: 0.739 },
+          { minFacePx: 32, threshold: 0.739 },
         ]),
       minMargin: z.number().min(0).default(0.05),
       minQuality: z.number().min(0).max(1).default(0.05),

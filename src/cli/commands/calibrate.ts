@@ -114,7 +114,12 @@ export function register(program: Command): void {
       (v) => v.split(',').map((x) => positiveInt('--sizes')(x.trim())),
       [12, 16, 24, 32],
     )
-    .option('--far <f>', 'false accept rate the thresholds are set for', numberIn('--far', 1e-6, 0.1), 1e-3)
+    .option(
+      '--far <f>',
+      'false accept rate per comparison the thresholds are set for',
+      numberIn('--far', 1e-6, 0.1),
+      1e-4,
+    )
     .option(
       '--validation-fraction <f>',
       "held-out identity share: the training run's (train --validation-fraction)",
