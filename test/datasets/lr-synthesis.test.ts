@@ -81,18 +81,20 @@ test('batch synthesis is deterministic and in range for every size', async () =>
   }
 });
 
+/** Every augmentation switched off: the synthesis is then plain area downsampling. */
+const off = {
+  maxShift: 0,
+  maxScale: 0,
+  flipProbability: 0,
+  blurProbability: 0,
+  noiseProbability: 0,
+  jpegProbability: 0,
+  greyProbability: 0,
+  photometricProbability: 0,
+  motionBlurProbability: 0,
+} as const;
+
 test('with every augmentation off it equals plain downsampling', async () => {
-  const off = {
-    maxShift: 0,
-    maxScale: 0,
-    flipProbability: 0,
-    blurProbability: 0,
-    noiseProbability: 0,
-    jpegProbability: 0,
-    greyProbability: 0,
-    photometricProbability: 0,
-    motionBlurProbability: 0,
-  };
   const hr = chip();
   const { image } = await synthesizeLowRes(hr, 12, createRng(1), off);
   assert.deepEqual(image.data, downsample(hr, 12).data);
@@ -123,17 +125,6 @@ test('invalid options and inputs are rejected with the option named', async () =
 });
 
 test('synthesizeLowRes: CCTV degradations — greyscale frames, contrast/brightness, motion blur', async () => {
-  const off = {
-    maxShift: 0,
-    maxScale: 0,
-    flipProbability: 0,
-    blurProbability: 0,
-    noiseProbability: 0,
-    jpegProbability: 0,
-    greyProbability: 0,
-    photometricProbability: 0,
-    motionBlurProbability: 0,
-  };
   const hr = chip();
   const plain = downsample(hr, 16);
   const grey = (await synthesizeLowRes(hr, 16, createRng(3), { ...off, greyProbability: 1 })).image;
