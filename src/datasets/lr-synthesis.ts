@@ -222,6 +222,13 @@ function photometric(values: Float32Array, contrast: number, brightness: number)
   for (let i = 0; i < values.length; i++) values[i] = mean + (values[i]! - mean) * contrast + brightness;
 }
 
+/** A greyscale copy of an image: what a monochrome (IR) camera delivers of the same scene. */
+export function greyscaleCopy(image: RgbImage): RgbImage {
+  const data = Uint8Array.from(image.data);
+  toGreyInPlace(data);
+  return { width: image.width, height: image.height, data };
+}
+
 /** BT.601 luma copied to the three channels, in place: what a monochrome (IR) camera delivers. */
 export function toGreyInPlace(values: Float32Array | Uint8Array): void {
   for (let i = 0; i + 2 < values.length; i += 3) {

@@ -1,4 +1,4 @@
-import { downsample, toGreyInPlace } from '../datasets/lr-synthesis.ts';
+import { downsample, greyscaleCopy } from '../datasets/lr-synthesis.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
 import { crossIdentityScores, operatingPoints } from './impostor-set.ts';
@@ -56,12 +56,6 @@ function genuineScores(
   return Float64Array.from(out);
 }
 
-function greyCopy(image: RgbImage): RgbImage {
-  const data = Uint8Array.from(image.data);
-  toGreyInPlace(data);
-  return { width: image.width, height: image.height, data };
-}
-
 async function embedInBatches(
   model: FaceEmbedder,
   chips: readonly RgbImage[],
@@ -101,7 +95,7 @@ export async function calibrate(input: CalibrationInput): Promise<CalibrationRow
     const points = operatingPoints(genuine, impostors, fars);
     let greyRows: CalibrationRow['grey'];
     if (grey) {
-      const g = await embedInBatches(input.probe, lr.map(greyCopy), tick);
+      const g = await embedInBatches(input.probe, lr.map(greyscaleCopy), tick);
       const gGenuine = genuineScores(gallery, g, ids);
       const gImpostors = crossIdentityScores(g, ids, gallery);
       greyRows = points.map((p) => ({

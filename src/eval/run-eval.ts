@@ -1,4 +1,4 @@
-import { downsample, resizeTo, toGreyInPlace } from '../datasets/lr-synthesis.ts';
+import { downsample, resizeTo, greyscaleCopy } from '../datasets/lr-synthesis.ts';
 import type { ImagePair } from '../datasets/types.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
@@ -252,7 +252,7 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
   const results: ResolutionResult[] = [];
   for (const res of resolutions) {
     const sized = res === 'hr' ? hrChips : hrChips.map((c) => downsample(c, res));
-    const probes = input.greyProbes ? sized.map(greyCopy) : sized;
+    const probes = input.greyProbes ? sized.map(greyscaleCopy) : sized;
     const { vectors, ms } = await embedAll(model, probes, batchSize, tick);
     const msPerFace = vectors.length > 0 ? ms / vectors.length : NaN;
     const modes: EvalMode[] = cross ? ['lr-lr', 'hr-lr'] : ['lr-lr'];
@@ -286,11 +286,4 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
     pairsWithUnaligned,
     results,
   };
-}
-
-/** A greyscale copy of an image (BT.601 luma in all three channels). */
-function greyCopy(image: RgbImage): RgbImage {
-  const data = Uint8Array.from(image.data);
-  toGreyInPlace(data);
-  return { width: image.width, height: image.height, data };
 }
