@@ -19,6 +19,10 @@ test('the shipped example config is valid and gets defaults', async () => {
   assert.equal(c.cameras[1]!.fps, 5, 'default fps');
   assert.equal(c.tracker.minHits, 3);
   assert.ok(Object.isFrozen(c));
+  // The example spells out the shipped operating point and gallery: it must not drift from the defaults.
+  const defaults = parseConfig({}, {});
+  assert.deepEqual(c.match.thresholds, defaults.match.thresholds);
+  assert.deepEqual(c.enrol, defaults.enrol);
 });
 
 test('unknown keys and bad values fail with their path', () => {
