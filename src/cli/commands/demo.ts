@@ -28,18 +28,15 @@ interface DemoOptions {
 }
 
 /**
- * Cosine thresholds per model for the demo (HR watchlist photo vs a 14-40 px CCTV face). They differ
- * because the student and the teacher embed into different spaces; production thresholds come from
- * `bridgeface eval --cross` at the operator's target false-alarm rate.
+ * Cosine thresholds for the demo (HR watchlist photo vs a 14-40 px CCTV face). A student runs at the
+ * config defaults (the shipped student's FAR 1e-4 points from `bridgeface calibrate`, for the fused
+ * gallery); the teacher, used only when no student is trained, embeds into another space and gets
+ * hand-set thresholds of its own (not calibrated).
  */
-const DEMO_THRESHOLDS: Record<string, { minFacePx: number; threshold: number }[]> = {
-  teacher: [
-    { minFacePx: 10, threshold: 0.6 },
-    { minFacePx: 20, threshold: 0.55 },
-  ],
-  // The config defaults: threshold at FAR 1e-3 from `bridgeface eval --model student --cross`.
-  student: configSchema.shape.match.parse({}).thresholds,
-};
+const TEACHER_DEMO_THRESHOLDS = [
+  { minFacePx: 10, threshold: 0.6 },
+  { minFacePx: 20, threshold: 0.55 },
+];
 
 async function demoAction(o: DemoOptions): Promise<void> {
   const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
@@ -77,7 +74,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
     // from 26% to 38% of visible faces (77% of those >= 24 px) for 3 more unmatched boxes per 100 frames.
     detector: { type: 'tiled-tiny', minFaceSize: 14, scoreThreshold: 0.3 },
     embed: { model },
-    match: { thresholds: DEMO_THRESHOLDS[probe.name] ?? DEMO_THRESHOLDS.teacher },
+    ...(probe.name === 'teacher' ? { match: { thresholds: TEACHER_DEMO_THRESHOLDS } } : {}),
   });
   const eventsPath = resolve(o.events);
   const abort = new AbortController();
