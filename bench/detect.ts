@@ -47,7 +47,7 @@
  *    first detection, faces never found, and recall counted only from each face's first detection on
  *    ("once found": how well tracked faces are re-detected, without the wait for the first scan).
  */
-import { spawn } from 'node:child_process';
+import { decodeRawVideo } from '../src/demo/clip-encoder.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -169,28 +169,12 @@ async function decodeFrames(indices: number[]): Promise<Map<number, RgbImage>> {
   const ffmpeg = await locateFfmpeg();
   if (!ffmpeg) throw new Error('no ffmpeg found');
   const select = indices.map((i) => `eq(n\\,${i})`).join('+');
-  const args = ['-hide_banner', '-loglevel', 'error', '-i', VIDEO.path, '-vf', `select='${select}'`];
-  args.push('-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
-  const child = spawn(ffmpeg.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const chunks: Buffer[] = [];
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => chunks.push(c));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`ffmpeg exited ${code}: ${err}`);
-  const all = Buffer.concat(chunks);
-  const size = VIDEO.width * VIDEO.height * 3;
+  const frames = await decodeRawVideo(ffmpeg.path, VIDEO.path, VIDEO.width, VIDEO.height, select);
   const sorted = [...indices].sort((a, b) => a - b);
-  if (all.length !== size * sorted.length)
-    throw new Error(`ffmpeg gave ${all.length / size} frames, wanted ${sorted.length}`);
+  if (frames.length !== sorted.length)
+    throw new Error(`ffmpeg gave ${frames.length} frames, wanted ${sorted.length}`);
   const out = new Map<number, RgbImage>();
-  sorted.forEach((n, k) =>
-    out.set(n, {
-      width: VIDEO.width,
-      height: VIDEO.height,
-      data: new Uint8Array(all.subarray(k * size, (k + 1) * size)),
-    }),
-  );
+  sorted.forEach((n, k) => out.set(n, { width: VIDEO.width, height: VIDEO.height, data: frames[k]! }));
   return out;
 }
 

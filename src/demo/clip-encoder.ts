@@ -108,16 +108,26 @@ export async function encodeRawVideo(frames: Iterable<Uint8Array>, options: Enco
   return count;
 }
 
-/** Decodes a clip to raw RGB24 frames (the whole clip in memory: meant for short clips and tests). */
+/**
+ * Decodes a clip to raw RGB24 frames, all in memory (meant for short clips, benches and tests). With
+ * `select`, an ffmpeg select expression over the frame number `n` (e.g. `not(mod(n\\,5))`), only the
+ * frames it selects are decoded, in clip order. The one raw decode of the project: the demo's tests,
+ * the load generator's crop pool and bench:detect use it.
+ */
 export async function decodeRawVideo(
   ffmpegPath: string,
   path: string,
   width: number,
   height: number,
+  select?: string,
 ): Promise<Uint8Array[]> {
+  const filter = select === undefined ? [] : ['-vf', `select='${select}'`, '-vsync', '0'];
   const child = spawn(
     ffmpegPath,
-    ['-hide_banner', '-loglevel', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    [
+      ...['-hide_banner', '-loglevel', 'error', '-i', path, ...filter],
+      ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const chunks: Buffer[] = [];

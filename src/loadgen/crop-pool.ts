@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { locateFfmpeg } from '../decode/ffmpeg-binary.ts';
+import { decodeRawVideo } from '../demo/clip-encoder.ts';
 import { ensureDemoAssets, type DemoTruth } from '../demo/demo-assets.ts';
 import { chipWindowFromDetection } from '../detect/chip-window.ts';
 import { cropFace } from '../detect/crop-face.ts';
@@ -34,39 +34,6 @@ export class CropPoolError extends Error {
   }
 }
 
-/** Decodes frames `0, step, 2·step, …` of a clip as raw RGB (only those frames are kept in memory). */
-async function decodeEveryNth(
-  ffmpegPath: string,
-  path: string,
-  width: number,
-  height: number,
-  step: number,
-): Promise<Uint8Array[]> {
-  const child = spawn(
-    ffmpegPath,
-    [
-      ...['-hide_banner', '-loglevel', 'error', '-i', path],
-      ...['-vf', `select=not(mod(n\\,${step}))`, '-vsync', '0'],
-      ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const chunks: Buffer[] = [];
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => chunks.push(c));
-  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  if (code !== 0) throw new CropPoolError(`ffmpeg exited with ${code} decoding ${path}: ${stderr.trim()}`);
-  const all = Buffer.concat(chunks);
-  const bytes = width * height * 3;
-  const frames: Uint8Array[] = [];
-  for (let o = 0; o + bytes <= all.length; o += bytes) frames.push(all.subarray(o, o + bytes));
-  return frames;
-}
-
 /** The ground-truth faces of frame `frame` that are visible enough to crop. */
 export function truthFacesAt(
   truth: DemoTruth,
@@ -93,7 +60,14 @@ export async function loadCropPool(options: CropPoolOptions = {}): Promise<PoolC
   const ffmpeg = await locateFfmpeg();
   if (!ffmpeg) throw new CropPoolError('ffmpeg not found: cannot decode the demo clip for crops');
   const { truth } = assets;
-  const frames = await decodeEveryNth(ffmpeg.path, assets.clipPath, truth.width, truth.height, step);
+  // Frames 0, step, 2·step, …: only those are kept in memory.
+  const frames = await decodeRawVideo(
+    ffmpeg.path,
+    assets.clipPath,
+    truth.width,
+    truth.height,
+    `not(mod(n\\,${step}))`,
+  );
   const pool: PoolCrop[] = [];
   for (const [i, data] of frames.entries()) {
     const frame: RgbImage = { width: truth.width, height: truth.height, data };
