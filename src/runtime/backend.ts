@@ -52,7 +52,8 @@ export function parseBackendEnv(value: string | undefined): BackendChoice | unde
   throw new Error(`BRIDGEFACE_BACKEND=${value} is not one of: ${BACKEND_CHOICES.join(', ')}`);
 }
 
-interface Activated {
+/** What activating a backend yields. */
+export interface Activated {
   readonly tfBackend: string;
   readonly trainingKernels: boolean;
   readonly wasmThreads?: number;
@@ -99,12 +100,23 @@ export function skipReason(err: unknown): string {
   return /Cannot find (package|module) '@tensorflow\//.test(message) ? NOT_INSTALLED : message;
 }
 
-async function choose(forced: BackendChoice | undefined, threads: number): Promise<BackendInfo> {
+/** Activates one backend or throws why it cannot (the real one imports and initialises tfjs packages). */
+export type BackendActivator = (choice: BackendChoice, threads: number) => Promise<Activated>;
+
+/**
+ * The selection rule: the first of BACKEND_CHOICES that activates (or only `forced`), with the reason
+ * every better one was skipped. `activate` is injectable so the rule is tested whatever is installed.
+ */
+export async function chooseBackend(
+  forced: BackendChoice | undefined,
+  threads: number,
+  activate: BackendActivator = tryActivate,
+): Promise<BackendInfo> {
   const candidates = forced ? [forced] : BACKEND_CHOICES;
   const skipped: { choice: BackendChoice; reason: string }[] = [];
   for (const choice of candidates) {
     try {
-      const { tfBackend, trainingKernels, wasmThreads } = await tryActivate(choice, threads);
+      const { tfBackend, trainingKernels, wasmThreads } = await activate(choice, threads);
       const info: BackendInfo = {
         choice,
         tfBackend,
@@ -140,6 +152,6 @@ async function choose(forced: BackendChoice | undefined, threads: number): Promi
  * Call before creating any tensor.
  */
 export function initBackend(): Promise<BackendInfo> {
-  chosen ??= choose(parseBackendEnv(backendSetting()), parseWasmThreads(wasmThreadsSetting()));
+  chosen ??= chooseBackend(parseBackendEnv(backendSetting()), parseWasmThreads(wasmThreadsSetting()));
   return chosen;
 }

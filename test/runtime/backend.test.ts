@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_CHOICES, initBackend, parseBackendEnv, skipReason } from '../../src/runtime/backend.ts';
+import {
+  BACKEND_CHOICES,
+  chooseBackend,
+  initBackend,
+  parseBackendEnv,
+  skipReason,
+  type BackendChoice,
+} from '../../src/runtime/backend.ts';
 
 test('parseBackendEnv accepts each choice and treats unset/empty as no choice', () => {
   assert.equal(parseBackendEnv(undefined), undefined);
@@ -64,5 +71,41 @@ test('a missing optional native package reads as "not installed", other failures
   assert.equal(
     skipReason(new Error('libcudart.so.11.0: cannot open shared object file\nmore')),
     'libcudart.so.11.0: cannot open shared object file',
+  );
+});
+
+test('the selection rule, whatever is installed: first that activates wins, each better one says why', async () => {
+  const fake = (failures: Partial<Record<BackendChoice, string>>) => async (choice: BackendChoice) => {
+    const why = failures[choice];
+    if (why !== undefined) throw new Error(why);
+    return { tfBackend: choice === 'wasm' ? 'wasm' : choice, trainingKernels: choice === 'wasm' };
+  };
+  const info = await chooseBackend(
+    undefined,
+    1,
+    fake({
+      'tensorflow-gpu': "Cannot find package '@tensorflow/tfjs-node-gpu' imported from x",
+      tensorflow: 'libtensorflow.so.2: cannot open shared object file\nstack',
+    }),
+  );
+  assert.equal(info.choice, 'wasm');
+  assert.equal(info.forced, false);
+  assert.deepEqual(info.skipped, [
+    { choice: 'tensorflow-gpu', reason: 'not installed (optional package)' },
+    { choice: 'tensorflow', reason: 'libtensorflow.so.2: cannot open shared object file' },
+  ]);
+  const native = await chooseBackend(undefined, 1, fake({}));
+  assert.equal(native.choice, 'tensorflow-gpu', 'an installed GPU package is chosen first');
+  assert.deepEqual(native.skipped, []);
+  const forced = await chooseBackend('cpu', 1, fake({ 'tensorflow-gpu': 'x', tensorflow: 'x', wasm: 'x' }));
+  assert.equal(forced.choice, 'cpu');
+  assert.equal(forced.forced, true);
+  await assert.rejects(
+    chooseBackend('tensorflow', 1, fake({ tensorflow: 'no GPU' })),
+    /BRIDGEFACE_BACKEND=tensorflow cannot be used: no GPU/,
+  );
+  await assert.rejects(
+    chooseBackend(undefined, 1, fake({ 'tensorflow-gpu': 'a', tensorflow: 'b', wasm: 'c', cpu: 'd' })),
+    /no tfjs backend could be initialised/,
   );
 });
