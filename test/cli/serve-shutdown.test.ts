@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../../src/models/model-paths.ts';
-
-/** A loopback port nothing listens on (bound, then released). */
-function deadPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../helpers/free-port.ts';
 
 // Issue 12, item 1: with Redis unreachable the server used to ignore SIGTERM for 45 s and more while
 // live-alert clients kept failing to subscribe. The process must exit within its shutdown deadline.
@@ -30,7 +18,7 @@ test(
         ...process.env,
         BRIDGEFACE_API_TOKENS: `operator:bob:${token}`,
         BRIDGEFACE_API_PORT: '0',
-        BRIDGEFACE_REDIS_URL: `redis://127.0.0.1:${await deadPort()}`,
+        BRIDGEFACE_REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
         BRIDGEFACE_LOG_LEVEL: 'silent',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.ts';
 
 /**
  * A real Redis Cluster of `masters` redis-server processes on loopback ports (no replicas, no
@@ -22,17 +22,6 @@ export function localClusterUnavailable(): string | undefined {
     if (spawnSync(bin, ['--version'], { stdio: 'ignore' }).status !== 0) return `${bin} not found on PATH`;
   }
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Distinct free ports whose cluster-bus ports (port + 10000) fit below 65536. */

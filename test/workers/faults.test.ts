@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,6 +19,7 @@ import { encodeFaceBatch } from '../../src/queue/face-batch.ts';
 import { RedisKeys } from '../../src/store/redis-keys.ts';
 import { testRedis } from '../helpers/redis.ts';
 import { until } from '../helpers/until.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * Faults at the role level: broken inputs in a camera role (truncated clip, garbage file, unreachable
@@ -111,14 +111,6 @@ test('a camera role survives a truncated clip, a garbage file and an unreachable
     await role.close();
   }
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 function startRedisServer(port: number): ChildProcess {
   return spawn(
