@@ -1,13 +1,13 @@
 /**
  * Small-face detection benchmark: real LFW faces composited at known sizes into real CCTV frames.
- *   npm run bench:detect [-- --json out.json --frames 40 --data /work/shared/data]
+ *   npm run bench:detect [-- --json out.json --frames 40 --data ../shared/data]
  *
- * Data
- *  - Frames: /work/shared/data/cctv/vtest.avi (768x576, 10 fps, 795 frames, fixed camera). The sample is
+ * Data (`--data`, default ../shared/data; without it the bench says so and exits 0)
+ *  - Frames: <data>/cctv/vtest.avi (768x576, 10 fps, 795 frames, fixed camera). The sample is
  *    `--frames` frames in clips of `--clip` consecutive frames, clip starts spread evenly over the video.
  *    The first frame of each clip is clean and unscored: it starts the motion background after the
  *    detectors' `reset()` (a camera (re)connecting), so its full-frame scan is not timed either.
- *  - Faces: LFW DevTest identities (peopleDevTest.txt), image `<name>_0001.jpg`, deep-funnelled 250x250.
+ *  - Faces: <data>/lfw, DevTest identities (peopleDevTest.txt), image `<name>_0001.jpg`, deep-funnelled 250x250.
  *    Ground-truth face box in the LFW image: the central 110x110 square, [70, 180) x [70, 180). (Median
  *    detector boxes on 100 DevTest images: tiny x 64–183, y 83–197; SSD x 74–175, y 69–188 — IoU 0.71 and
  *    0.85 with it.) The face is shrunk by area averaging to side s ∈ {12, 16, 20, 24, 32, 48, 64} with a
@@ -28,7 +28,8 @@
  * detector defaults: scanEvery 4) and tiled-tiny-track-3 (scanEvery 3: less latency, more cost);
  * 4 clips x 20 frames, ~1.5–3 min depending on load.
  *
- * Scoring (per detector, per scored frame)
+ * Scoring (per detector, per scored frame): src/eval/detection-scoring.ts, tested in
+ * test/eval/detection-scoring.test.ts.
  *  - Match: detections by descending score, each to the unmatched GT with the highest IoU ≥ 0.3; failing
  *    that, for GT ≤ 16 px (where a 2–3 px offset alone drops IoU under 0.3), to an unmatched GT that
  *    contains the detection's centre when the detection's side is within 0.5–2x the GT side.
@@ -39,7 +40,8 @@
  *  - Recall by GT size; precision by size buckets TPs by their GT's size and FPs by the nearest size
  *    class of the detection's side; overall precision over everything.
  *  - ms per frame: wall time of `detect()` alone (not decoding/compositing/tracking), mean/median/p90/
- *    max over all scored frames of the sequences (new-face scan frames and ROI-only frames alike);
+ *    max over all scored frames of the sequences (new-face scan frames and ROI-only frames alike;
+ *    nearest-rank percentiles, src/util/quantile.ts);
  *    fps = 1000 / mean. MPix: mean network input pixels per frame, the load-independent cost (~350 ns
  *    per pixel on the wasm backend). The machine is shared (2 cores, other jobs): load averages at the
  *    start and end are recorded.
@@ -52,13 +54,27 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { nonNegativeInt, positiveInt } from '../src/cli/options.ts';
+import {
+  createDetectionTally,
+  createFaceFreeTally,
+  detectionScores,
+  endClip,
+  scoreFaceFreeFrame,
+  scoreFrame,
+  startClip,
+  type DetectionTally,
+  type FaceFreeTally,
+} from '../src/eval/detection-scoring.ts';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { iou, type Box } from '../src/image/box.ts';
 import { decodeImage, decodeImageFile, encodeImage } from '../src/image/decode.ts';
 import type { RgbImage } from '../src/image/rgb-image.ts';
 import { locateFfmpeg } from '../src/decode/ffmpeg-binary.ts';
+import { quantile } from '../src/util/quantile.ts';
 import { createRng } from '../src/util/random.ts';
+import { exitUnlessPresent } from './data.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { pasteFace, patchSide, type FaceSource } from '../src/detect/composite.ts';
 import { MotionGate } from '../src/detect/motion.ts';
@@ -78,12 +94,6 @@ const ENTRY_SPREAD = 8;
 /** New-face search period of the tracked configuration. */
 const SCAN_EVERY = 4;
 const LFW_FACE: Box = { x: 70, y: 70, width: 110, height: 110 };
-
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 
 /**
  * A detector configuration compared; `tracked`: run it the way the camera pipeline does, with a
@@ -123,14 +133,19 @@ const DEFAULT_DETECTORS = [
 
 const opts = new Command('bench:detect')
   .option('--json <file>', 'also write the results as JSON')
-  .option('--frames <n>', 'frames decoded (incl. one unscored warm-up frame per clip)', positiveInt, 80)
-  .option('--clip <n>', 'consecutive frames per clip', positiveInt, 20)
-  .option('--data <dir>', 'data root holding lfw/ and cctv/', '/work/shared/data')
+  .option(
+    '--frames <n>',
+    'frames decoded (incl. one unscored warm-up frame per clip)',
+    positiveInt('--frames'),
+    80,
+  )
+  .option('--clip <n>', 'consecutive frames per clip', positiveInt('--clip'), 20)
+  .option('--data <dir>', 'data root holding lfw/ and cctv/', '../shared/data')
   .option('--seed <s>', 'random seed', 'bench-detect-1')
   .option(
     '--face-free-frames <n>',
     'also run each detector (full-frame scans) over n clean frames: every detection that is not on a walking person is a false positive',
-    (v: string) => Number(v),
+    nonNegativeInt('--face-free-frames'),
     0,
   )
   .option(
@@ -152,12 +167,14 @@ const opts = new Command('bench:detect')
 const names = opts.detectors.split(',').map((s) => s.trim());
 for (const n of names) if (!CONFIGS[n]) throw new InvalidArgumentError(`unknown detector ${n}`);
 
+const VIDEO = { path: join(opts.data, 'cctv', 'vtest.avi'), width: 768, height: 576, frames: 795 };
+await exitUnlessPresent('bench:detect', [VIDEO.path, join(opts.data, 'lfw', 'peopleDevTest.txt')]);
+
 process.env.BRIDGEFACE_BACKEND ??= 'wasm';
 const backend = await initBackend();
 const loadStart = loadavg();
 
 // ---------------------------------------------------------------- frames
-const VIDEO = { path: join(opts.data, 'cctv', 'vtest.avi'), width: 768, height: 576, frames: 795 };
 const clipCount = Math.max(1, Math.round(opts.frames / opts.clip));
 const clipStarts: number[] = [];
 for (let c = 0; c < clipCount; c++) {
@@ -250,78 +267,14 @@ async function jpegRoundTrip(image: RgbImage): Promise<RgbImage> {
   return decodeImage(await raw.jpeg({ quality: 80 }).toBuffer());
 }
 
-// ---------------------------------------------------------------- scoring
-interface Tally {
-  gt: number[];
-  tp: number[];
-  fpBySize: number[];
-  fp: number;
-  dontCare: number;
+// ---------------------------------------------------------------- timing
+/** What bench:detect measures besides detection scores: cost per scored frame. */
+interface Timing {
   ms: number[];
   inputPixels: number[];
   coverage: number[];
-  /** Per clip face: the scored frame (1-based) of its first detection. */
-  firstHit: number[];
-  /** Clip faces never detected in their clip. */
-  neverFound: number;
-  /** GT and TP by size counted only from each face's first detection on (re-detection, not latency). */
-  gtFound: number[];
-  tpFound: number[];
   /** Calls that searched for new faces (`DetectStats.newFaceScan`). */
   scans: number;
-}
-
-const nearestSize = (side: number): number => {
-  let best = 0;
-  for (let i = 1; i < SIZES.length; i++)
-    if (Math.abs(SIZES[i] - side) < Math.abs(SIZES[best] - side)) best = i;
-  return best;
-};
-const inside = (x: number, y: number, b: Box): boolean =>
-  x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
-
-function score(
-  t: Tally,
-  dets: FaceDetection[],
-  gts: { box: Box; sizeIdx: number }[],
-  pedestrians: Box[],
-): boolean[] {
-  const used = new Array<boolean>(gts.length).fill(false);
-  for (const g of gts) t.gt[g.sizeIdx]++;
-  for (const d of [...dets].sort((a, b) => b.score - a.score)) {
-    let best = -1;
-    let bestIou = 0.3;
-    gts.forEach((g, k) => {
-      const v = iou(d.box, g.box);
-      if (!used[k] && v >= bestIou) {
-        best = k;
-        bestIou = v;
-      }
-    });
-    const cx = d.box.x + d.box.width / 2;
-    const cy = d.box.y + d.box.height / 2;
-    const side = Math.max(d.box.width, d.box.height);
-    if (best < 0) {
-      best = gts.findIndex(
-        (g, k) =>
-          !used[k] &&
-          g.box.width <= 16 &&
-          inside(cx, cy, g.box) &&
-          side >= 0.5 * g.box.width &&
-          side <= 2 * g.box.width,
-      );
-    }
-    if (best >= 0) {
-      used[best] = true;
-      t.tp[gts[best].sizeIdx]++;
-    } else if (side <= 18 && pedestrians.some((p) => inside(cx, cy, p))) {
-      t.dontCare++;
-    } else {
-      t.fp++;
-      t.fpBySize[nearestSize(side)]++;
-    }
-  }
-  return used;
 }
 
 // ---------------------------------------------------------------- machine-speed reference
@@ -353,24 +306,10 @@ const t0 = performance.now();
 const [frames, sources] = await Promise.all([decodeFrames(wanted), lfwSources(opts.data, 200, opts.seed)]);
 const detectors = new Map<string, FaceDetector>();
 for (const n of names) detectors.set(n, await createFaceDetector(CONFIGS[n].options));
-const tallies = new Map<string, Tally>();
-const zeros = (): number[] => SIZES.map(() => 0);
-for (const n of names)
-  tallies.set(n, {
-    gt: zeros(),
-    tp: zeros(),
-    fpBySize: zeros(),
-    fp: 0,
-    dontCare: 0,
-    ms: [],
-    inputPixels: [],
-    coverage: [],
-    firstHit: [],
-    neverFound: 0,
-    gtFound: zeros(),
-    tpFound: zeros(),
-    scans: 0,
-  });
+const tallies = new Map<string, DetectionTally>(names.map((n) => [n, createDetectionTally(SIZES)]));
+const timings = new Map<string, Timing>(
+  names.map((n) => [n, { ms: [], inputPixels: [], coverage: [], scans: 0 }]),
+);
 const tensorsBefore = tf.memory().numTensors;
 const rng = createRng(opts.seed);
 let scored = 0;
@@ -378,16 +317,10 @@ for (const start of clipStarts) {
   const movers = planClip(sources, rng, opts.clip);
   const cleanGate = new MotionGate();
   for (const d of detectors.values()) d.reset();
-  // Per detector: the camera pipeline's tracker loop (tracked configs) and each face's first hit.
+  for (const t of tallies.values()) startClip(t, movers.length);
+  // Per detector: the camera pipeline's tracker loop (tracked configs).
   const loops = new Map(
-    names.map((n) => [
-      n,
-      {
-        tracker: new FaceTracker<null>(n),
-        regions: new TrackRegions(),
-        firstHit: movers.map((): number | undefined => undefined), // frames after entering, 1 = at once
-      },
-    ]),
+    names.map((n) => [n, { tracker: new FaceTracker<null>(n), regions: new TrackRegions() }]),
   );
   const detectTracked = async (n: string, image: RgbImage, seq: number): Promise<FaceDetection[]> => {
     const d = detectors.get(n) as FaceDetector;
@@ -409,7 +342,9 @@ for (const start of clipStarts) {
     const present = movers.filter((m) => i >= m.enter);
     const gts = present.map((m) => ({
       box: pasteFace(frame, m.source, Math.round(m.x0 + m.vx * i), Math.round(m.y0 + m.vy * i), m.size),
-      sizeIdx: SIZES.indexOf(m.size as (typeof SIZES)[number]),
+      sizeIndex: SIZES.indexOf(m.size as (typeof SIZES)[number]),
+      face: movers.indexOf(m),
+      framesInView: i - m.enter + 1,
     }));
     const composite = await jpegRoundTrip(frame);
     if (scored === 0 && opts.json)
@@ -418,48 +353,27 @@ for (const start of clipStarts) {
     for (const [n, d] of detectors) {
       const dets = await detectTracked(n, composite, i);
       const st = d.lastStats();
-      const t = tallies.get(n) as Tally;
-      const hit = score(t, dets, gts, pedestrians.full ? [] : pedestrians.regions);
-      const first = (loops.get(n) as NonNullable<ReturnType<typeof loops.get>>).firstHit;
-      hit.forEach((h, k) => {
-        const m = movers.indexOf(present[k]);
-        if (h && first[m] === undefined) first[m] = i - present[k].enter + 1;
-        if (first[m] !== undefined) {
-          t.gtFound[gts[k].sizeIdx]++;
-          if (h) t.tpFound[gts[k].sizeIdx]++;
-        }
-      });
+      scoreFrame(tallies.get(n) as DetectionTally, dets, gts, pedestrians.full ? [] : pedestrians.regions);
+      const t = timings.get(n) as Timing;
       t.ms.push(st?.ms ?? NaN);
       t.inputPixels.push(st?.inputPixels ?? NaN);
       t.coverage.push(st?.coverage ?? NaN);
       if (st?.newFaceScan ?? true) t.scans++;
     }
   }
-  for (const [n, loop] of loops) {
-    const t = tallies.get(n) as Tally;
-    for (const f of loop.firstHit) {
-      if (f === undefined) t.neverFound++;
-      else t.firstHit.push(f);
-    }
-  }
+  for (const t of tallies.values()) endClip(t);
   process.stderr.write(`clip at frame ${start} done (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }
 const leaked = tf.memory().numTensors - tensorsBefore;
 
 /** Detections on frames with no composited face: anything not on a walking person is false. */
-interface NoFaceTally {
-  frames: number;
-  fp: number;
-  dontCare: number;
-  fpSides: number[];
-  ms: number[];
-}
-const noFace = new Map<string, NoFaceTally>();
+const noFace = new Map<string, { tally: FaceFreeTally; ms: number[] }>();
 if (opts.faceFreeFrames > 0) {
   const step = Math.max(1, Math.floor(wanted.length / opts.faceFreeFrames));
   const picks = wanted.filter((_, k) => k % step === 0).slice(0, opts.faceFreeFrames);
   for (const [n, d] of detectors) {
-    const t: NoFaceTally = { frames: 0, fp: 0, dontCare: 0, fpSides: [], ms: [] };
+    const t = createFaceFreeTally();
+    const ms: number[] = [];
     for (const idx of picks) {
       const clean = frames.get(idx) as RgbImage;
       const gate = new MotionGate();
@@ -468,21 +382,10 @@ if (opts.faceFreeFrames > 0) {
       const moving = gate.update(clean);
       d.reset();
       const dets = await d.detect(clean, { fullFrame: true });
-      t.frames++;
-      t.ms.push(d.lastStats()?.ms ?? NaN);
-      for (const x of dets) {
-        const side = Math.max(x.box.width, x.box.height);
-        const cx = x.box.x + x.box.width / 2;
-        const cy = x.box.y + x.box.height / 2;
-        const onPerson = !moving.full && moving.regions.some((r) => inside(cx, cy, r));
-        if (side <= 18 && onPerson) t.dontCare++;
-        else {
-          t.fp++;
-          t.fpSides.push(Math.round(side));
-        }
-      }
+      ms.push(d.lastStats()?.ms ?? NaN);
+      scoreFaceFreeFrame(t, dets, moving.full ? [] : moving.regions);
     }
-    noFace.set(n, t);
+    noFace.set(n, { tally: t, ms });
     process.stderr.write(`${n}: ${t.fp} false positives on ${t.frames} face-free frames\n`);
   }
 }
@@ -491,41 +394,25 @@ for (const d of detectors.values()) d.dispose();
 
 // ---------------------------------------------------------------- report
 const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
-const quantile = (a: number[], q: number): number => {
-  const s = [...a].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
-const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
+const percentile = (a: number[], q: number): number =>
+  quantile(
+    [...a].sort((x, y) => x - y),
+    q,
+  ) ?? NaN;
 const results = names.map((n) => {
-  const t = tallies.get(n) as Tally;
-  const tp = t.tp.reduce((a, b) => a + b, 0);
-  const gt = t.gt.reduce((a, b) => a + b, 0);
+  const { first_hit_frame_mean, faces_never_found, ...scores } = detectionScores(
+    tallies.get(n) as DetectionTally,
+  );
+  const t = timings.get(n) as Timing;
   return {
     detector: n,
     options: CONFIGS[n].options,
     tracked: CONFIGS[n].tracked,
-    recall_by_size: Object.fromEntries(SIZES.map((s, i) => [s, ratio(t.tp[i], t.gt[i])])),
-    precision_by_size: Object.fromEntries(SIZES.map((s, i) => [s, ratio(t.tp[i], t.tp[i] + t.fpBySize[i])])),
-    recall_16_24: ratio(t.tp[1] + t.tp[2] + t.tp[3], t.gt[1] + t.gt[2] + t.gt[3]),
-    recall_32_up: ratio(t.tp[4] + t.tp[5] + t.tp[6], t.gt[4] + t.gt[5] + t.gt[6]),
-    recall: ratio(tp, gt),
-    recall_found_16_24: ratio(
-      t.tpFound[1] + t.tpFound[2] + t.tpFound[3],
-      t.gtFound[1] + t.gtFound[2] + t.gtFound[3],
-    ),
-    recall_found_32_up: ratio(
-      t.tpFound[4] + t.tpFound[5] + t.tpFound[6],
-      t.gtFound[4] + t.gtFound[5] + t.gtFound[6],
-    ),
-    precision: ratio(tp, tp + t.fp),
-    tp,
-    fp: t.fp,
-    dont_care: t.dontCare,
-    gt,
+    ...scores,
     ms_mean: mean(t.ms),
-    ms_median: quantile(t.ms, 0.5),
-    ms_p90: quantile(t.ms, 0.9),
-    ms_p99: quantile(t.ms, 0.99),
+    ms_median: percentile(t.ms, 0.5),
+    ms_p90: percentile(t.ms, 0.9),
+    ms_p99: percentile(t.ms, 0.99),
     ms_max: Math.max(...t.ms),
     /** ms per frame in units of the same run's reference workload (load-independent-ish). */
     ms_mean_over_reference: mean(t.ms) / ((referenceStart + referenceEnd) / 2),
@@ -533,12 +420,18 @@ const results = names.map((n) => {
     no_face_frames: (() => {
       const z = noFace.get(n);
       return z
-        ? { frames: z.frames, fp: z.fp, dont_care: z.dontCare, fp_sides: z.fpSides, ms_mean: mean(z.ms) }
+        ? {
+            frames: z.tally.frames,
+            fp: z.tally.fp,
+            dont_care: z.tally.dontCare,
+            fp_sides: z.tally.fpSides,
+            ms_mean: mean(z.ms),
+          }
         : null;
     })(),
     new_face_scans: t.scans,
-    first_hit_frame_mean: mean(t.firstHit),
-    faces_never_found: t.neverFound,
+    first_hit_frame_mean,
+    faces_never_found,
     fps: 1000 / mean(t.ms),
     input_megapixels_mean: mean(t.inputPixels) / 1e6,
     coverage_mean: mean(t.coverage),
