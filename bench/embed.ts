@@ -9,7 +9,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt } from '../src/cli/options.ts';
 import type { RgbImage } from '../src/image/rgb-image.ts';
 import type { FaceEmbedder } from '../src/models/embedder.ts';
 import { studentModelDir } from '../src/models/model-paths.ts';
@@ -22,15 +23,10 @@ import { createRng } from '../src/util/random.ts';
 import { faceApiModelDir } from '../src/models/model-paths.ts';
 import { statSync } from 'node:fs';
 
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 const opts = new Command('bench:embed')
   .option('--model <spec>', 'student, teacher or a model directory (default: both)')
-  .option('--batch <n>', 'faces per embed() call', positiveInt, 256)
-  .option('--seconds <n>', 'minimum timed seconds per measurement', positiveInt, 5)
+  .option('--batch <n>', 'faces per embed() call', positiveInt('--batch'), 256)
+  .option('--seconds <n>', 'minimum timed seconds per measurement', positiveInt('--seconds'), 5)
   .option('--json <file>', 'also write the results as JSON')
   .parse()
   .opts<{ model?: string; batch: number; seconds: number; json?: string }>();

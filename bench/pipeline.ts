@@ -1,10 +1,10 @@
 /**
  * End-to-end pipeline benchmark on real clips with the real Redis: the camera role and the embed role
  * in one process, talking only through BullMQ and the events stream (as in production, minus the
- * network). Clips: the generated demo clip, and the CCTV clip /work/shared/data/cctv/vtest.avi when
- * present.
+ * network). Clips: the generated demo clip, and the CCTV clip `--cctv-clip` (default
+ * ../shared/data/cctv/vtest.avi) when present; without it only the demo clip runs.
  *
- *   npm run bench:pipeline [-- --json out.json] [--model teacher|student] [--max-seconds 60]
+ *   npm run bench:pipeline [-- --json out.json] [--model teacher|student] [--max-seconds 60] [--cctv-clip f]
  *
  * Reports frames/s, faces/s, frame-to-event latency p50/p95 (event-stream write time minus the wall
  * time of the frame the decision's best crop came from: includes tracking hold-back, queueing and
@@ -30,8 +30,6 @@ import { RedisKeys } from '../src/store/redis-keys.ts';
 import { deleteAllKeys } from '../src/store/delete-keys.ts';
 import { WatchlistStore } from '../src/store/watchlist-store.ts';
 import { quantile } from '../src/util/quantile.ts';
-
-const CCTV_CLIP = '/work/shared/data/cctv/vtest.avi';
 
 interface ClipResult {
   readonly clip: string;
@@ -170,18 +168,23 @@ async function main(): Promise<void> {
     .option('--json <file>', 'also write the results as JSON')
     .option('--model <spec>', 'student (default when trained), teacher or a model directory')
     .option('--max-seconds <n>', 'stop each clip after this long', '90')
+    .option(
+      '--cctv-clip <file>',
+      'a 768x576 CCTV clip run after the demo clip',
+      '../shared/data/cctv/vtest.avi',
+    )
     .parse()
-    .opts<{ json?: string; model?: string; maxSeconds: string }>();
+    .opts<{ json?: string; model?: string; maxSeconds: string; cctvClip: string }>();
   const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
   const model = values.model ?? (hasStudent ? 'student' : 'teacher');
   const maxSeconds = Number(values.maxSeconds);
   const results: ClipResult[] = [];
   const demo = await ensureDemoAssets();
   results.push(await runClip('demo', demo.clipPath, model, maxSeconds, demo.watchlist));
-  if ((await stat(CCTV_CLIP).catch(() => null)) !== null) {
-    results.push(await runClip('vtest', CCTV_CLIP, model, maxSeconds));
+  if ((await stat(values.cctvClip).catch(() => null)) !== null) {
+    results.push(await runClip('vtest', values.cctvClip, model, maxSeconds));
   } else {
-    console.log(`skipping the CCTV clip: ${CCTV_CLIP} is not present`);
+    console.log(`skipping the CCTV clip: ${values.cctvClip} is not present (--cctv-clip)`);
   }
   console.log(table(results));
   if (values.json) {

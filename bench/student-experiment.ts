@@ -27,6 +27,7 @@ import { packImages, toStudentInput } from '../src/models/student/preprocess.ts'
 import { createEmbedder } from '../src/models/registry.ts';
 import type { FaceApiTeacher } from '../src/models/teacher/index.ts';
 import { initBackend } from '../src/runtime/backend.ts';
+import { exitUnlessPresent } from './data.ts';
 
 const o = new Command('student-experiment')
   .requiredOption('--data <dir>', 'LFW root (peopleDevTrain.txt, images)')
@@ -36,6 +37,7 @@ const o = new Command('student-experiment')
   .parse()
   .opts<{ data: string; name: string; options: string; validationFraction: string }>();
 
+await exitUnlessPresent('bench:student', [join(o.data, 'peopleDevTrain.txt')]);
 const options = JSON.parse(o.options) as StudentTrainOptions;
 await initBackend();
 const teacher = (await createEmbedder('teacher')) as FaceApiTeacher;

@@ -6,7 +6,7 @@
  * Reports the aligned share and the teacher's cosine between each tight crop's chip and the original
  * image's chip (1 = the same alignment). Needs ../shared/data/lfw; says so and exits 0 without it.
  */
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Command } from 'commander';
@@ -16,6 +16,7 @@ import { loadLfwPairs } from '../src/datasets/lfw.ts';
 import { loadFolderDataset } from '../src/datasets/folder-dataset.ts';
 import { createEmbedder } from '../src/models/registry.ts';
 import { alignFileCached } from '../src/models/teacher/index.ts';
+import { exitUnlessPresent } from './data.ts';
 
 const o = new Command('bench:tight-crops')
   .requiredOption('--data <dir>', 'LFW root')
@@ -24,10 +25,7 @@ const o = new Command('bench:tight-crops')
   .parse()
   .opts<{ data: string; images: number; json?: string }>();
 
-if (!(await stat(join(o.data, 'pairsDevTest.txt')).catch(() => null))) {
-  console.log(`bench:tight-crops skipped: no LFW at ${o.data} (pairsDevTest.txt missing)`);
-  process.exit(0);
-}
+await exitUnlessPresent('bench:tight-crops', [join(o.data, 'pairsDevTest.txt')]);
 const teacher = await createEmbedder('teacher');
 const paths = [...new Set((await loadLfwPairs(o.data, 'devtest')).flatMap((p) => [p.a, p.b]))].slice(
   0,

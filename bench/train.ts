@@ -4,7 +4,8 @@
  *   npm run bench:train [-- --json out.json --steps 10 --warmup 3]
  */
 import { writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt } from '../src/cli/options.ts';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import {
@@ -16,16 +17,11 @@ import type { ReferenceNetName } from '../src/models/reference-nets.ts';
 import { foldBatchNorm } from '../src/runtime/fold-batch-norm.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 const opts = new Command('bench:train')
   .option('--json <file>', 'also write the results as JSON')
-  .option('--steps <n>', 'timed steps per net', positiveInt, 10)
-  .option('--warmup <n>', 'untimed steps per net', positiveInt, 3)
-  .option('--batch <n>', 'batch size', positiveInt, 128)
+  .option('--steps <n>', 'timed steps per net', positiveInt('--steps'), 10)
+  .option('--warmup <n>', 'untimed steps per net', positiveInt('--warmup'), 3)
+  .option('--batch <n>', 'batch size', positiveInt('--batch'), 128)
   .option('--nets <names>', 'comma-separated nets', REFERENCE_NET_NAMES.join(','))
   .parse()
   .opts<{ json?: string; steps: number; warmup: number; batch: number; nets: string }>();
