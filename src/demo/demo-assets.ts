@@ -10,26 +10,23 @@ import { createRng } from '../util/random.ts';
 import { log } from '../util/log.ts';
 import { encodeRawVideo } from './clip-encoder.ts';
 import { findSourceFaces, pickDistinctFaces, samplePhotoPaths, type SourceFace } from './demo-people.ts';
+import { drawOsd, osdText } from './osd.ts';
+import type { Rgb } from './raster.ts';
+import { renderBackground } from './scene-background.ts';
 import {
-  borderColour,
-  centreColour,
   clipTime,
-  createSensorNoise,
-  drawOsd,
-  drawWalker,
-  finishFrame,
   insideFrame,
   LANES,
   occludedFraction,
-  osdText,
   poseAt,
-  renderBackground,
   SCENE_FPS,
   SCENE_HEIGHT,
   SCENE_WIDTH,
   type Pose,
   type Walker,
-} from './demo-scene.ts';
+} from './scene-layout.ts';
+import { createSensorNoise, finishFrame } from './sensor-noise.ts';
+import { borderColour, centreColour, drawWalker } from './walker-render.ts';
 
 /** Bump whenever the generated files would change; older caches are then regenerated. */
 export const DEMO_GENERATOR_VERSION = 'demo-assets-v1';
@@ -37,7 +34,6 @@ export const DEMO_GENERATOR_VERSION = 'demo-assets-v1';
 /** Fictional names for the enrolled people, in lane order. */
 const WATCHLIST_NAMES = ['Ada Moreno', 'Bea Lindqvist', 'Cleo Tanaka', 'Dana Okafor'] as const;
 
-type Rgb = readonly [number, number, number];
 /** Everyday clothing colours: navy, black, grey, beige, red, green, white, brown, mustard, teal. */
 const SHIRTS: readonly Rgb[] = [
   [38, 48, 82],
