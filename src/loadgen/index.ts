@@ -33,17 +33,15 @@ export { leastSquaresSlope } from './slope.ts';
 export {
   SOAK_SERIES,
   seriesSummary,
-  soakPlotSpec,
   soakSample,
-  soakTable,
-  stageBreakdown,
   summarizeSoakMemory,
   type SeriesSummary,
-  type SoakReport,
   type SoakSample,
   type SoakSeries,
-  type SoakSummary,
-  type StageBreakdown,
   type WorkerMemorySummary,
-} from './soak.ts';
+} from './soak-memory.ts';
+export { stageBreakdown, type StageBreakdown } from './soak-stages.ts';
+export type { SoakReport, SoakSummary } from './soak-report.ts';
+export { soakPlotSpec } from './soak-plot.ts';
+export { soakTable } from './soak-table.ts';
 export { runLoadgen, type LoadgenOptions } from './run-loadgen.ts';

@@ -5,15 +5,11 @@ import { PipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 import { backlogSlopePerSecond } from '../../src/loadgen/ramp.ts';
 import { renderVegaLiteSvg } from '../../src/util/vega-svg.ts';
 import { leastSquaresSlope } from '../../src/loadgen/slope.ts';
-import {
-  soakPlotSpec,
-  soakSample,
-  soakTable,
-  stageBreakdown,
-  summarizeSoakMemory,
-  type SoakSample,
-  type SoakSummary,
-} from '../../src/loadgen/soak.ts';
+import { soakSample, summarizeSoakMemory, type SoakSample } from '../../src/loadgen/soak-memory.ts';
+import { soakPlotSpec } from '../../src/loadgen/soak-plot.ts';
+import type { SoakSummary } from '../../src/loadgen/soak-report.ts';
+import { stageBreakdown } from '../../src/loadgen/soak-stages.ts';
+import { soakTable } from '../../src/loadgen/soak-table.ts';
 import { snapshotSelf } from '../../src/loadgen/worker-stats.ts';
 import { initBackend } from '../../src/runtime/backend.ts';
 import { workerSnapshot } from '../helpers/worker-snapshot.ts';
