@@ -19,46 +19,36 @@
  */
 import { rename, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt, positiveNumber } from '../src/cli/options.ts';
 import { stageProgress } from '../src/cli/progress.ts';
 import { LoadgenHarness } from '../src/loadgen/harness.ts';
 import { summarizeLatencies } from '../src/loadgen/latency.ts';
 import { backlogSlopePerSecond } from '../src/loadgen/ramp.ts';
 import { renderVegaLiteSvg } from '../src/util/vega-svg.ts';
-import {
-  soakPlotSpec,
-  soakSample,
-  soakTable,
-  stageBreakdown,
-  summarizeSoakMemory,
-  type SoakReport,
-  type SoakSample,
-  type SoakSummary,
-} from '../src/loadgen/soak.ts';
+import { soakSample, summarizeSoakMemory, type SoakSample } from '../src/loadgen/soak-memory.ts';
+import { soakPlotSpec } from '../src/loadgen/soak-plot.ts';
+import type { SoakReport, SoakSummary } from '../src/loadgen/soak-report.ts';
+import { stageBreakdown } from '../src/loadgen/soak-stages.ts';
+import { soakTable } from '../src/loadgen/soak-table.ts';
 import type { WorkerSnapshot } from '../src/loadgen/worker-stats.ts';
-
-const positive = (v: string): number => {
-  const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a positive number');
-  return n;
-};
-const count = (v: string): number => {
-  const n = positive(v);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 
 const o = new Command('bench-soak')
   .option('--json <file>', 'write the report as JSON (also rewritten every minute while running)')
   .option('--plot <file>', 'write tensors and memory over time as SVG')
   .option('--model <spec>', 'embedder: student (untrained fallback), teacher or a model dir', 'student')
-  .option('--workers <n>', 'embed worker processes', count, 1)
-  .option('--concurrency <n>', 'jobs per worker at once (embed.concurrency)', count, 4)
-  .option('--watchlist <n>', 'synthetic identities enrolled', count, 10_000)
-  .option('--rate <r>', 'injected faces per second (constant, open loop)', positive, 500)
-  .option('--minutes <m>', 'length of the soak after warm-up', positive, 60)
-  .option('--sample-seconds <s>', 'seconds between memory samples', positive, 10)
-  .option('--drain-seconds <s>', 'longest wait for the backlog to drain at the end', positive, 120)
+  .option('--workers <n>', 'embed worker processes', positiveInt('--workers'), 1)
+  .option('--concurrency <n>', 'jobs per worker at once (embed.concurrency)', positiveInt('--concurrency'), 4)
+  .option('--watchlist <n>', 'synthetic identities enrolled', positiveInt('--watchlist'), 10_000)
+  .option('--rate <r>', 'injected faces per second (constant, open loop)', positiveNumber('--rate'), 500)
+  .option('--minutes <m>', 'length of the soak after warm-up', positiveNumber('--minutes'), 60)
+  .option('--sample-seconds <s>', 'seconds between memory samples', positiveNumber('--sample-seconds'), 10)
+  .option(
+    '--drain-seconds <s>',
+    'longest wait for the backlog to drain at the end',
+    positiveNumber('--drain-seconds'),
+    120,
+  )
   .parse()
   .opts<{
     json?: string;
