@@ -19,4 +19,24 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
+  {
+    // The operator console's browser modules (type-checked by src/api/console/tsconfig.json).
+    files: ['src/api/console/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'document',
+          'sessionStorage',
+          'fetch',
+          'FormData',
+          'URLSearchParams',
+          'TextDecoder',
+          'AbortController',
+          'CSS',
+          'confirm',
+          'setTimeout',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

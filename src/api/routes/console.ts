@@ -5,9 +5,17 @@ import { fileURLToPath } from 'node:url';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'console');
 
+const JS = 'text/javascript; charset=utf-8';
+
+/** The files served: the page, its ES modules (console.js imports the others) and the stylesheet. */
 const FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
-  'console.js': 'text/javascript; charset=utf-8',
+  'console.js': JS,
+  'alerts.js': JS,
+  'watchlist.js': JS,
+  'cameras.js': JS,
+  'api-client.js': JS,
+  'dom.js': JS,
   'console.css': 'text/css; charset=utf-8',
 };
 
