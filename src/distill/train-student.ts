@@ -12,8 +12,9 @@ import {
   saveOptimizerState,
 } from './checkpoint.ts';
 import type { EpochRecord } from './history.ts';
-import { cosFaceLoss, cosineDistanceLoss, imprintWeights, l2Normalize } from './losses.ts';
+import { imprintWeights, l2Normalize } from './losses.ts';
 import { buildLowResBatch, type LowResRange } from './lr-batch.ts';
+import { studentLoss } from './student-loss.ts';
 import { runTrainingLoop } from './trainer.ts';
 import {
   crossVerificationAccuracy,
@@ -24,7 +25,7 @@ import {
 
 /**
  * Step 2, resolution-adapted distillation: the LR student learns from synthetic LR versions of the
- * public faces with a multi-task loss
+ * public faces with a multi-task loss (one batch's: student-loss.ts)
  *
  *   L = w_mimic · (1 − cos(student(LR), target(HR)))  +  w_id · CosFace(student(LR), W_lr, identity)
  *
@@ -230,16 +231,10 @@ export async function trainStudent(
             const total = optimizer.minimize(
               () => {
                 const e = student.apply(x, { training: true }) as tf.Tensor2D;
-                let loss: tf.Scalar = tf.scalar(0);
-                if (useMimic) {
-                  mimic = tf.keep(cosineDistanceLoss(e, tt));
-                  loss = tf.add(loss, tf.mul(mimic, o.mimicWeight));
-                }
-                if (classifier) {
-                  identity = tf.keep(cosFaceLoss(e, classifier, yt, { scale: o.scale, margin: o.margin }));
-                  loss = tf.add(loss, tf.mul(identity, o.identityWeight));
-                }
-                return loss;
+                const loss = studentLoss({ embeddings: e, targets: tt, labels: yt, classifier }, o);
+                if (loss.mimic) mimic = tf.keep(loss.mimic);
+                if (loss.identity) identity = tf.keep(loss.identity);
+                return loss.total;
               },
               true,
               vars,
