@@ -2,7 +2,7 @@ import type { RedisClient } from '../store/redis-connection.ts';
 import { z } from 'zod';
 import type { RedisKeys } from '../store/redis-keys.ts';
 
-export const ackSchema = z.object({
+const ackSchema = z.object({
   /** Principal name of the token that acknowledged. */
   by: z.string(),
   atMs: z.number().int(),

@@ -3,7 +3,7 @@
  * stable `code` (docs/API.md lists them). Handlers throw ApiError; the error handler maps everything
  * else (validation, body limits, decode and enrolment failures) onto the same shape.
  */
-export const API_ERRORS = {
+const API_ERRORS = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   TOO_MANY_AUTH_FAILURES: 429,

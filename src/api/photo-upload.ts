@@ -25,7 +25,7 @@ export interface RejectedPhoto {
 }
 
 /** A file name safe to echo: base name, printable ASCII, at most 100 characters. */
-export function displayName(filename: string | undefined, index: number): string {
+function displayName(filename: string | undefined, index: number): string {
   const base = (filename ?? '').split(/[\\/]/).pop() ?? '';
   const clean = base.replace(/[^\x20-\x7e]/g, '_').slice(0, 100);
   return clean.length > 0 ? clean : `photo-${index + 1}`;
@@ -67,7 +67,7 @@ export interface EmbeddedPhoto {
 }
 
 /** Photo formats accepted for enrolment (docs/API.md); anything else, SVG included, is refused. */
-export const PHOTO_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png']);
+const PHOTO_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png']);
 
 export interface PhotoLimits {
   /** Largest photo accepted, by its header's width × height (api.maxPhotoPixels). */
@@ -108,10 +108,7 @@ function throwIfRejected(rejected: readonly RejectedPhoto[]): void {
 }
 
 /** The header checks of every photo: cheap, and done before any decoding. */
-export async function screenPhotos(
-  photos: readonly UploadedPhoto[],
-  maxPixels: number,
-): Promise<RejectedPhoto[]> {
+async function screenPhotos(photos: readonly UploadedPhoto[], maxPixels: number): Promise<RejectedPhoto[]> {
   const rejected: RejectedPhoto[] = [];
   for (const p of photos) {
     try {

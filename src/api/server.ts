@@ -59,7 +59,7 @@ function isPublicPath(url: string): boolean {
 }
 
 /** Headers that must never reach a log line (query parameters: see loggableUrl). */
-export const REDACT = ['req.headers.authorization', 'headers.authorization', 'req.headers.cookie'];
+const REDACT = ['req.headers.authorization', 'headers.authorization', 'req.headers.cookie'];
 
 type ReqSerializer = (req: FastifyRequest) => Record<string, unknown>;
 

@@ -8,13 +8,13 @@
  * These catch typos and placeholders; they are no substitute for a random token.
  */
 
-export const MIN_TOKEN_LENGTH = 16;
-export const MAX_TOKEN_LENGTH = 512;
+const MIN_TOKEN_LENGTH = 16;
+const MAX_TOKEN_LENGTH = 512;
 const MIN_DISTINCT = 8;
 const MIN_BITS = 64;
 
 /** Token characters: printable ASCII except the separators of BRIDGEFACE_API_TOKENS. */
-export const TOKEN_CHARS = /^[\x21-\x2b\x2d-\x39\x3b-\x7e]+$/;
+const TOKEN_CHARS = /^[\x21-\x2b\x2d-\x39\x3b-\x7e]+$/;
 
 /** Why `token` is refused, or undefined when it is acceptable. Never contains the token. */
 export function tokenWeakness(token: string): string | undefined {

@@ -6,9 +6,9 @@ import type { FaceDataset, Identity } from './types.ts';
 export type { FaceDataset, Identity } from './types.ts';
 
 /** Extensions the loader accepts (lower-cased); everything else in the folders is ignored. */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.pgm']);
+const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.pgm']);
 
-export function isImageFile(name: string): boolean {
+function isImageFile(name: string): boolean {
   return IMAGE_EXTENSIONS.has(extname(name).toLowerCase()) && !name.startsWith('.');
 }
 

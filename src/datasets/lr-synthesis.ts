@@ -55,7 +55,7 @@ export interface LowResOptions {
   readonly motionBlurMax?: number;
 }
 
-export const DEFAULT_LOW_RES_OPTIONS: Readonly<Required<LowResOptions>> = Object.freeze({
+const DEFAULT_LOW_RES_OPTIONS: Readonly<Required<LowResOptions>> = Object.freeze({
   maxShift: 0.04,
   maxScale: 0.08,
   flipProbability: 0.5,

@@ -29,7 +29,7 @@ import { createSensorNoise, finishFrame } from './sensor-noise.ts';
 import { borderColour, centreColour, drawWalker } from './walker-render.ts';
 
 /** Bump whenever the generated files would change; older caches are then regenerated. */
-export const DEMO_GENERATOR_VERSION = 'demo-assets-v1';
+const DEMO_GENERATOR_VERSION = 'demo-assets-v1';
 
 /** Fictional names for the enrolled people, in lane order. */
 const WATCHLIST_NAMES = ['Ada Moreno', 'Bea Lindqvist', 'Cleo Tanaka', 'Dana Okafor'] as const;
@@ -140,7 +140,7 @@ export class DemoAssetsError extends Error {
 }
 
 /** `<cache>/demo`, i.e. `<repo>/.cache/demo` unless BRIDGEFACE_CACHE is set. */
-export function defaultDemoDir(): string {
+function defaultDemoDir(): string {
   return join(defaultCacheDir(), 'demo');
 }
 

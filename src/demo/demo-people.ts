@@ -42,7 +42,7 @@ export async function samplePhotoPaths(): Promise<string[]> {
 }
 
 /** Copies the region of `factor` x `box` around the box centre, clipped to the image. */
-export function cropAround(image: RgbImage, box: Box, factor: number): { image: RgbImage; box: Box } {
+function cropAround(image: RgbImage, box: Box, factor: number): { image: RgbImage; box: Box } {
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
   const x0 = Math.max(0, Math.round(cx - (box.width * factor) / 2));
@@ -60,7 +60,7 @@ export function cropAround(image: RgbImage, box: Box, factor: number): { image: 
 }
 
 /** Yaw proxy from dlib's 68 landmarks: nose tip (30) against the outer eye corners (36, 45). */
-export function yawFromLandmarks(lm: Float32Array): number {
+function yawFromLandmarks(lm: Float32Array): number {
   const ex = lm[90] - lm[72];
   const ey = lm[91] - lm[73];
   const mx = (lm[72] + lm[90]) / 2;

@@ -20,7 +20,7 @@ export const BUILDING_BASE_Y = 312;
 /** Body height (feet to crown) in face sides. */
 const BODY_FACES = 8.2;
 /** Smallest and largest face side (the larger side of the face box) in frame pixels. */
-export const FACE_SIZE_RANGE = [14, 40] as const;
+const FACE_SIZE_RANGE = [14, 40] as const;
 
 /** A face to paste: a region of a photo around the face, with the detector box in region coordinates. */
 export interface FaceSprite {

@@ -17,11 +17,11 @@ import { iou, type Box } from '../image/box.ts';
  */
 
 /** IoU a detection needs with a truth box to match it. */
-export const MATCH_IOU = 0.3;
+const MATCH_IOU = 0.3;
 /** Truth faces up to this side (px) may also match by centre and size. */
-export const SMALL_FACE_MAX_SIDE = 16;
+const SMALL_FACE_MAX_SIDE = 16;
 /** Unmatched detections up to this side (px) on a walking person are "don't care". */
-export const DONT_CARE_MAX_SIDE = 18;
+const DONT_CARE_MAX_SIDE = 18;
 
 /** A detection to score: its box and confidence (higher is matched first). */
 export interface ScoredDetection {
@@ -106,7 +106,7 @@ const inside = (x: number, y: number, b: Box): boolean =>
 const sideOf = (b: Box): number => Math.max(b.width, b.height);
 
 /** Whether an unmatched detection is "don't care": small and centred on a walking person. */
-export function isDontCare(box: Box, pedestrians: readonly Box[]): boolean {
+function isDontCare(box: Box, pedestrians: readonly Box[]): boolean {
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
   return sideOf(box) <= DONT_CARE_MAX_SIDE && pedestrians.some((p) => inside(cx, cy, p));

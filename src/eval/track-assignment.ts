@@ -13,9 +13,9 @@ export interface TrackSighting {
  * of its SSD detector's, hair and chin included), so the overlap is measured against the smaller box,
  * with the sides within MAX_SIDE_RATIO of each other, rather than as IoU.
  */
-export const MIN_ASSIGNMENT_OVERLAP = 0.5;
+const MIN_ASSIGNMENT_OVERLAP = 0.5;
 /** Largest ratio between the sides of a track's box and a truth box that can still be the same face. */
-export const MAX_SIDE_RATIO = 2.2;
+const MAX_SIDE_RATIO = 2.2;
 
 /** Intersection over the smaller box's area; 0 when the boxes' sizes are too far apart to be one face. */
 export function faceOverlap(a: Box, b: Box): number {

@@ -35,11 +35,7 @@ export class CropPoolError extends Error {
 }
 
 /** The ground-truth faces of frame `frame` that are visible enough to crop. */
-export function truthFacesAt(
-  truth: DemoTruth,
-  frame: number,
-  maxOccluded: number,
-): { box: Box; size: number }[] {
+function truthFacesAt(truth: DemoTruth, frame: number, maxOccluded: number): { box: Box; size: number }[] {
   return truth.persons.flatMap((p) =>
     p.track
       .filter((t) => t.frame === frame && t.occluded <= maxOccluded)

@@ -143,7 +143,7 @@ export interface EmbedStageSeconds {
 }
 
 /** Sum of all observations of a histogram (over every label set). */
-export async function histogramSum(h: Histogram): Promise<number> {
+async function histogramSum(h: Histogram): Promise<number> {
   const { values } = await h.get();
   return values.filter((v) => v.metricName?.endsWith('_sum')).reduce((s, v) => s + v.value, 0);
 }

@@ -6,7 +6,7 @@ import type { RedisKeys } from './redis-keys.ts';
 /** How often camera workers republish the status of the cameras they run (ms). */
 export const CAMERA_STATUS_PUBLISH_MS = 2000;
 /** A status not republished for this long was left by a worker that stopped without clearing it (ms). */
-export const CAMERA_STATUS_STALE_MS = 30_000;
+const CAMERA_STATUS_STALE_MS = 30_000;
 
 /** Where a running camera comes from: the worker's config file, or the registry (the API, the console). */
 export type CameraOrigin = 'config' | 'api';
@@ -16,7 +16,7 @@ export type CameraOrigin = 'config' | 'api';
  * and, so that the console can list cameras it did not add, the camera's settings with its URL
  * masked); unknown fields are kept.
  */
-export const cameraStatusSchema = z.looseObject({
+const cameraStatusSchema = z.looseObject({
   state: z.string().optional(),
   origin: z.enum(['config', 'api']).optional(),
   publishedAtMs: z.number().optional(),

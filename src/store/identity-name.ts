@@ -1,7 +1,7 @@
 import { UNSAFE_TEXT } from '../util/printable.ts';
 
 /** Longest identity name, in UTF-16 code units (JavaScript's length: an emoji usually counts 2). */
-export const MAX_IDENTITY_NAME = 200;
+const MAX_IDENTITY_NAME = 200;
 
 export class IdentityNameError extends RangeError {
   readonly code = 'IDENTITY_NAME_INVALID';

@@ -10,7 +10,7 @@ const PARAM = /([?&;])([^=&#;]+)=([^&#;]*)/g;
 /** Parameter names that carry credentials in camera and service URLs (`pwd`, `password`, `token`, …). */
 const SECRET_PARAM = /pass|pwd|^pw$|token|secret|key|auth|sig|cred|^user|^usr|login/i;
 
-export const MASK = '***';
+const MASK = '***';
 
 function maskUserinfo(userinfo: string): string {
   const colon = userinfo.indexOf(':');

@@ -21,7 +21,7 @@ export interface Rng {
 }
 
 /** Mixes an arbitrary number/string seed into a 32-bit state so nearby seeds give unrelated streams. */
-export function hashSeed(seed: number | string): number {
+function hashSeed(seed: number | string): number {
   let h = 0x811c9dc5;
   const s = typeof seed === 'number' ? seed.toString() : seed;
   for (let i = 0; i < s.length; i++) {

@@ -15,7 +15,7 @@ const BLOCK = 32;
 const MIN_BLOCKED_SIZE = 1 << 16;
 
 /** Drops size-1 axes and merges input axes that stay adjacent and in order in the output. */
-export function canonicalTranspose(shape: readonly number[], perm: readonly number[]): TransposeStep {
+function canonicalTranspose(shape: readonly number[], perm: readonly number[]): TransposeStep {
   const kept = perm.filter((a) => shape[a] !== 1);
   const groups: number[][] = [];
   for (const a of kept) {

@@ -26,7 +26,7 @@ function assertNhwc(dataFormat: string): void {
  * [Ho,Wo,N,Co] used as the filter, the forward stride becoming the dilation. No strided slicing.
  * A 1x1 stride-1 filter gradient is a plain matMul over [N·H·W, C] reshapes.
  */
-export function conv2DBackpropFilter(args: KernelArgs<'x' | 'dy', Conv2DBackpropFilterAttrs>): TensorInfo {
+function conv2DBackpropFilter(args: KernelArgs<'x' | 'dy', Conv2DBackpropFilterAttrs>): TensorInfo {
   const { x, dy } = args.inputs;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
   assertNhwc(dataFormat);
@@ -61,7 +61,7 @@ export function conv2DBackpropFilter(args: KernelArgs<'x' | 'dy', Conv2DBackprop
  * s² phases gives every phase at once, and a last-axis-preserving transpose interleaves them.
  * Replaces wasm's own Conv2DBackpropInput, a scalar C++ loop (3–9x slower here).
  */
-export function conv2DBackpropInput(args: KernelArgs<'dy' | 'filter', Conv2DBackpropInputAttrs>): TensorInfo {
+function conv2DBackpropInput(args: KernelArgs<'dy' | 'filter', Conv2DBackpropInputAttrs>): TensorInfo {
   const { dy, filter } = args.inputs;
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
   assertNhwc(dataFormat);

@@ -20,7 +20,7 @@ interface KernelArgs<I extends string, A> {
  * convolution with the batch folded into the channels: x as [1,H,W,C·N], dy as the filter
  * [Ho,Wo,C·N,M], the forward stride becoming the dilation; then a sum over n.
  */
-export function depthwiseBackpropFilter(
+function depthwiseBackpropFilter(
   args: KernelArgs<'x' | 'dy', DepthwiseConv2dNativeBackpropFilterAttrs>,
 ): TensorInfo {
   const { x, dy } = args.inputs;
@@ -51,7 +51,7 @@ export function depthwiseBackpropFilter(
  * dx = depthwise correlation of dy (zeros interleaved for strides > 1, borders padded) with the
  * 180°-rotated filter over all C·M channels, then a sum over the channel multiplier.
  */
-export function depthwiseBackpropInput(
+function depthwiseBackpropInput(
   args: KernelArgs<'dy' | 'filter', DepthwiseConv2dNativeBackpropInputAttrs>,
 ): TensorInfo {
   const { dy, filter } = args.inputs;
