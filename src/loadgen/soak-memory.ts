@@ -6,18 +6,20 @@ import type { WorkerSnapshot } from './worker-stats.ts';
  * memory flat after warm-up? (Stage costs: soak-stages.ts; the report: soak-report.ts.)
  */
 
-/** The memory fields of a worker snapshot (see WorkerSnapshot for what each one measures). */
-type WorkerMemory = Pick<
-  WorkerSnapshot,
-  | 'numTensors'
-  | 'numDataBuffers'
-  | 'tensorBytes'
-  | 'rssBytes'
-  | 'heapUsedBytes'
-  | 'externalBytes'
-  | 'wasmBytes'
-  | 'facesEmbedded'
->;
+/** The memory series of a worker snapshot (see WorkerSnapshot for what each one measures). */
+export const SOAK_SERIES = [
+  'numTensors',
+  'numDataBuffers',
+  'tensorBytes',
+  'rssBytes',
+  'heapUsedBytes',
+  'externalBytes',
+  'wasmBytes',
+] as const;
+export type SoakSeries = (typeof SOAK_SERIES)[number];
+
+/** The memory fields of a worker snapshot, and its face count. */
+type WorkerMemory = Pick<WorkerSnapshot, SoakSeries | 'facesEmbedded'>;
 
 /** One worker's memory at one moment of the soak (field names as the issue names them). */
 export interface SoakSample extends WorkerMemory {
@@ -40,17 +42,6 @@ export function soakSample(s: WorkerSnapshot, phaseStartMs: number): SoakSample 
     facesEmbedded: s.facesEmbedded,
   };
 }
-
-export const SOAK_SERIES = [
-  'numTensors',
-  'numDataBuffers',
-  'tensorBytes',
-  'rssBytes',
-  'heapUsedBytes',
-  'externalBytes',
-  'wasmBytes',
-] as const;
-export type SoakSeries = (typeof SOAK_SERIES)[number];
 
 export interface SeriesSummary {
   readonly first: number;
