@@ -267,6 +267,5 @@ export const configSchema = z.strictObject({
 });
 
 export type CameraConfig = z.output<typeof cameraSchema>;
-export type EnrolConfig = z.output<typeof configSchema>['enrol'];
 export type RedisConfig = z.output<typeof configSchema>['redis'];
 export type BridgefaceConfig = z.output<typeof configSchema>;

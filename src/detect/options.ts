@@ -131,9 +131,6 @@ export const plainSsdSchema = z.strictObject({
 
 export type TiledTinyOptions = z.output<typeof tiledTinySchema>;
 export type TiledSsdOptions = z.output<typeof tiledSsdSchema>;
-export type PlainTinyOptions = z.output<typeof plainTinySchema>;
-export type PlainSsdOptions = z.output<typeof plainSsdSchema>;
-export type MotionConfig = z.output<typeof motionSchema>;
 
 /** What callers pass to `createFaceDetector`: `type` plus any options (defaults fill the rest). */
 export type FaceDetectorOptions =

@@ -9,7 +9,6 @@ export {
   dirSaveHandler,
   loadModelFromDir,
   modelSizeOnDisk,
-  readModelMetadata,
   saveModelToDir,
   type SaveModelOptions,
   type WeightQuantization,

@@ -172,12 +172,6 @@ export function loadModelFromDir(dir: string): Promise<tf.LayersModel> {
   return tf.loadLayersModel(dirLoadHandler(dir));
 }
 
-/** Reads `userDefinedMetadata` from `dir/model.json` without building the model. */
-export async function readModelMetadata(dir: string): Promise<Record<string, unknown>> {
-  const json = JSON.parse(await readFile(join(dir, MODEL_JSON), 'utf8')) as tf.io.ModelJSON;
-  return (json.userDefinedMetadata ?? {}) as Record<string, unknown>;
-}
-
 /** Bytes of model.json + weights.bin in `dir`. */
 export async function modelSizeOnDisk(dir: string): Promise<number> {
   const [a, b] = await Promise.all([stat(join(dir, MODEL_JSON)), stat(join(dir, WEIGHTS_BIN))]);
