@@ -117,6 +117,8 @@ const CONFIGS: Record<string, BenchConfig> = {
   // After: tracked faces re-detected every frame at their own scale; new-face search every Nth frame.
   'tiled-tiny-track': { options: { type: 'tiled-tiny', scanEvery: SCAN_EVERY }, tracked: true },
   'tiled-tiny-track-3': { options: { type: 'tiled-tiny', scanEvery: 3 }, tracked: true },
+  // The SSD pyramid with the same tracker feedback and schedule as tiled-tiny-track.
+  'tiled-ssd-track': { options: { type: 'tiled-ssd', scanEvery: SCAN_EVERY }, tracked: true },
   'tiled-tiny-track-nonew': {
     options: { type: 'tiled-tiny', scanEvery: SCAN_EVERY, scanNewMotion: false },
     tracked: true,

@@ -23,6 +23,7 @@ interface TrainOptions {
   readonly identityWeight?: number;
   readonly lrPeak?: number;
   readonly inputSize?: number;
+  readonly width?: number;
   readonly validationFraction?: number;
   readonly ablation: Ablation;
   readonly resume?: boolean;
@@ -71,7 +72,14 @@ async function trainAction(o: TrainOptions): Promise<void> {
       ...(o.batch ? { batchSize: o.batch } : {}),
       ...(o.identityWeight !== undefined ? { identityWeight: o.identityWeight } : {}),
       ...(o.lrPeak !== undefined ? { lowRes: { minSize: 8, maxSize: 32, peakSize: o.lrPeak } } : {}),
-      ...(o.inputSize ? { network: { inputSize: o.inputSize } } : {}),
+      ...(o.inputSize || o.width
+        ? {
+            network: {
+              ...(o.inputSize ? { inputSize: o.inputSize } : {}),
+              ...(o.width ? { width: o.width } : {}),
+            },
+          }
+        : {}),
     },
   });
   console.log(JSON.stringify({ ...result, prepSeconds }, null, 2));
@@ -117,6 +125,11 @@ export function register(program: Command): void {
       '--input-size <px>',
       'student input side, a multiple of 8 (default: 32)',
       positiveInt('--input-size'),
+    )
+    .option(
+      '--width <n>',
+      'student stem width; blocks are 2x, 4x, 8x of it (default: 32, the paper-sized ≤ 0.21M-parameter student)',
+      positiveInt('--width'),
     )
     .option(
       '--validation-fraction <f>',
