@@ -1,7 +1,7 @@
 import type { BridgefaceConfig } from '../src/config/schema.ts';
 import { PipelineMetrics } from '../src/metrics/pipeline-metrics.ts';
 import { createEmbedder } from '../src/models/registry.ts';
-import { createMatchStage } from '../src/pipeline/assemble.ts';
+import { createMatchStage, loadScoreNormaliser } from '../src/pipeline/assemble.ts';
 import { FanoutEventSink, JsonlEventSink, type EventSink } from '../src/pipeline/event-sink.ts';
 import { startBatchWorker } from '../src/queue/embed-queue.ts';
 import { EventLog } from '../src/store/event-log.ts';
@@ -17,6 +17,7 @@ import { closeAll, type RoleHandle } from './role.ts';
 export async function startEmbedRole(config: BridgefaceConfig, redis: RedisClient): Promise<RoleHandle> {
   const keys = new RedisKeys(config.redis.prefix);
   const metrics = new PipelineMetrics();
+  const normaliser = await loadScoreNormaliser(config);
   const embedder = await createEmbedder(config.embed.model);
   const store = new WatchlistStore(redis, keys);
   const gallery = new StoreGallerySource(store, redis, keys, embedder.name, embedder.dim);
@@ -24,6 +25,7 @@ export async function startEmbedRole(config: BridgefaceConfig, redis: RedisClien
   if (config.events.jsonl) sinks.push(new JsonlEventSink(config.events.jsonl));
   const stage = createMatchStage(config, {
     embedder,
+    normaliser,
     gallery,
     decisions: new RedisDecisionMemory(redis, keys),
     sink: new FanoutEventSink(sinks),

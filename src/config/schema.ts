@@ -32,7 +32,8 @@ export const cameraSchema = z.strictObject({
 
 export const sizeThresholdSchema = z.strictObject({
   minFacePx: z.number().min(0),
-  threshold: z.number().min(-1).max(1),
+  /** A cosine in [-1, 1], or with `match.scoreNorm: cohort` deviations above the cohort (typically 2–6). */
+  threshold: z.number().min(-1).max(100),
 });
 
 /**
@@ -232,13 +233,15 @@ export const configSchema = z.strictObject({
       topK: z.number().int().min(1).max(100).default(5),
       minFacePx: z.number().min(0).default(10),
       /**
-       * Cosine thresholds by face size for the default model and gallery (the shipped student, the
-       * fused enrolment of the `enrol` section). Each row applies from its `minFacePx` up (face px =
-       * detector box side ≈ probe chip side). Defaults: FAR 1e-4 per comparison — a watchlist of N
-       * people gives a stranger's track about N times that chance of a false name, so 1e-3 would mean
-       * ~10% of strangers named on a 100-person list — calibrated by `bridgeface calibrate --data <lfw>
-       * --far 1e-4` on held-out LFW DevTrain identities (never DevTest), rounded up (docs/BENCHMARKS.md,
-       * "Operating points"). Recalibrate for another model, gallery mode or FAR.
+       * Thresholds by face size for the default model and gallery (the shipped student, the fused
+       * enrolment of the `enrol` section), in the units of `scoreNorm`. Each row applies from its
+       * `minFacePx` up (face px = detector box side ≈ probe chip side). Defaults: raw cosines at FAR
+       * 1e-4 per comparison — a watchlist of N people gives a stranger's track about N times that chance
+       * of a false name, so 1e-3 would mean ~10% of strangers named on a 100-person list — calibrated by
+       * `bridgeface calibrate --data <lfw> --far 1e-4` on held-out LFW DevTrain identities (never
+       * DevTest), rounded up (docs/BENCHMARKS.md, "Operating points"). With `scoreNorm: cohort` the same
+       * calibration gives 4.923 / 4.922 / 4.911 / 4.93 (deviations above the probe's cohort scores).
+       * Recalibrate for another model, gallery mode, normalisation or FAR.
        */
       thresholds: z
         .array(sizeThresholdSchema)
@@ -251,6 +254,38 @@ export const configSchema = z.strictObject({
         ]),
       minMargin: z.number().min(0).default(0.05),
       minQuality: z.number().min(0).max(1).default(0.05),
+      /**
+       * Score normalisation (match/cohort-norm.ts): `cohort` re-expresses a probe's cosines in standard
+       * deviations above its top `cohortTopK` cosines to a cohort of unrelated people enrolled like the
+       * watchlist (the probe model's `cohort.json`, written by `bridgeface calibrate`); `none` (default)
+       * compares raw cosines. `thresholds` and event scores are in the units this selects: change both
+       * together. Measured (docs/BENCHMARKS.md, "Cohort score normalisation"): on held-out LFW
+       * identities `cohort` raises TAR at FAR 1e-3 / 1e-4 by 3–5 points at every size and keeps one
+       * threshold across sizes, but on the demo clip it names fewer people (its generic-looking
+       * probes score high against the cohort), so it is not the default yet.
+       */
+      scoreNorm: z.enum(['cohort', 'none']).default('none'),
+      cohortTopK: z.number().int().min(2).max(10_000).default(100),
+    })
+    // Thresholds and scoreNorm must be changed together: catch the half-done switch at load time.
+    .superRefine((m, ctx) => {
+      const cosineLike = m.thresholds.every((t) => t.threshold <= 1);
+      if (m.scoreNorm === 'none' && !cosineLike) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['thresholds'],
+          message:
+            'a threshold above 1 can never be reached by a cosine (scoreNorm: none): these look like cohort-normalised thresholds, set scoreNorm: cohort',
+        });
+      }
+      if (m.scoreNorm === 'cohort' && cosineLike) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['thresholds'],
+          message:
+            'thresholds ≤ 1 are cosine thresholds, not cohort-normalised ones: run `bridgeface calibrate` and use the thresholds it prints for scoreNorm: cohort',
+        });
+      }
     })
     .prefault({}),
   events: z

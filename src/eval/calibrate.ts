@@ -1,6 +1,7 @@
 import { downsample, greyscaleCopy } from '../datasets/lr-synthesis.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
+import { CohortNormaliser, type QueryStats } from '../match/cohort-norm.ts';
 import { crossIdentityScores, operatingPoints } from './impostor-set.ts';
 
 /**
@@ -24,6 +25,8 @@ export interface CalibrationInput {
   readonly sizes: readonly number[];
   /** FARs to read thresholds at, e.g. [1e-3, 1e-4]. */
   readonly fars: readonly number[];
+  /** Cohort score normalisation (`match.scoreNorm: cohort`): thresholds come out in its units. */
+  readonly normaliser?: CohortNormaliser;
   /** Also score greyscale probes (checked, not used for the thresholds). @defaultValue true */
   readonly grey?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
@@ -43,6 +46,7 @@ function genuineScores(
   gallery: readonly Float32Array[],
   probes: readonly Float32Array[],
   ids: readonly string[],
+  probeStats?: readonly QueryStats[],
 ): Float64Array {
   const out: number[] = [];
   for (let i = 0; i < ids.length; i++) {
@@ -50,7 +54,7 @@ function genuineScores(
       if (i === j || ids[i] !== ids[j]) continue;
       let dot = 0;
       for (let k = 0; k < gallery[i]!.length; k++) dot += gallery[i]![k]! * probes[j]![k]!;
-      out.push(dot);
+      out.push(probeStats ? CohortNormaliser.apply(dot, probeStats[j]!) : dot);
     }
   }
   return Float64Array.from(out);
@@ -71,7 +75,7 @@ async function embedInBatches(
 }
 
 export async function calibrate(input: CalibrationInput): Promise<CalibrationRow[]> {
-  const { faces, sizes, fars } = input;
+  const { faces, sizes, fars, normaliser } = input;
   const grey = input.grey ?? true;
   const ids = faces.map((f) => f.identity);
   if (new Set(ids).size < 2) throw new RangeError('calibration needs faces of at least two identities');
@@ -90,14 +94,16 @@ export async function calibrate(input: CalibrationInput): Promise<CalibrationRow
   for (const size of sizes) {
     const lr = faces.map((f) => downsample(f.chip, size));
     const probes = await embedInBatches(input.probe, lr, tick);
-    const genuine = genuineScores(gallery, probes, ids);
-    const impostors = crossIdentityScores(probes, ids, gallery);
+    const stats = normaliser ? probes.map((p) => normaliser.stats(p)) : undefined;
+    const genuine = genuineScores(gallery, probes, ids, stats);
+    const impostors = crossIdentityScores(probes, ids, gallery, stats);
     const points = operatingPoints(genuine, impostors, fars);
     let greyRows: CalibrationRow['grey'];
     if (grey) {
       const g = await embedInBatches(input.probe, lr.map(greyscaleCopy), tick);
-      const gGenuine = genuineScores(gallery, g, ids);
-      const gImpostors = crossIdentityScores(g, ids, gallery);
+      const gStats = normaliser ? g.map((p) => normaliser.stats(p)) : undefined;
+      const gGenuine = genuineScores(gallery, g, ids, gStats);
+      const gImpostors = crossIdentityScores(g, ids, gallery, gStats);
       greyRows = points.map((p) => ({
         far: p.far,
         tar: gGenuine.filter((s) => s > p.threshold).length / gGenuine.length,

@@ -1,4 +1,5 @@
 import { basename, dirname } from 'node:path';
+import { CohortNormaliser, type QueryStats } from '../match/cohort-norm.ts';
 
 /**
  * The large impostor set of issue 10: every pair of aligned images of two different identities, not
@@ -13,7 +14,7 @@ export function identityOfPath(path: string): string {
 }
 
 /**
- * Cosine scores of all cross-identity pairs. `gallery[i]` and `probes[i]` are unit vectors of image i
+ * Cosine scores of all cross-identity pairs (normalised per probe with `probeStats`, hr-lr only). `gallery[i]` and `probes[i]` are unit vectors of image i
  * (gallery undefined where an image has no gallery vector). `symmetric` (lr-lr): unordered pairs of
  * probes; otherwise every gallery i against every probe j of another identity.
  */
@@ -21,6 +22,7 @@ export function crossIdentityScores(
   probes: readonly Float32Array[],
   identities: readonly string[],
   gallery?: readonly (Float32Array | undefined)[],
+  probeStats?: readonly QueryStats[],
 ): Float32Array {
   const n = probes.length;
   if (identities.length !== n) throw new RangeError('one identity per probe is needed');
@@ -35,7 +37,7 @@ export function crossIdentityScores(
       const p = probes[j]!;
       let dot = 0;
       for (let k = 0; k < p.length; k++) dot += g[k]! * p[k]!;
-      out.push(dot);
+      out.push(probeStats ? CohortNormaliser.apply(dot, probeStats[j]!) : dot);
     }
   }
   return Float32Array.from(out);

@@ -11,6 +11,8 @@ export interface EvalMeta {
   readonly gallery?: string;
   /** Probes converted to greyscale (night/IR cameras). */
   readonly grey?: boolean;
+  /** hr-lr score normalisation (`match.scoreNorm`): `cohort` scores are in normalised units. */
+  readonly scoreNorm?: 'cohort' | 'none';
 }
 
 /** The JSON written by `bridgeface eval --json` (stable field names; ROC points are left out). */
@@ -21,6 +23,8 @@ export interface EvalReportJson {
   readonly crop: 'landmarks' | 'detector';
   readonly gallery: string | null;
   readonly grey: boolean;
+  /** hr-lr scores and thresholds: raw cosines (`none`) or cohort-normalised (`cohort`). */
+  readonly score_norm: 'cohort' | 'none';
   readonly pairs: number;
   readonly genuine_pairs: number;
   readonly unaligned_images: number;
@@ -33,7 +37,7 @@ export interface EvalReportJson {
     readonly auc: number;
     readonly 'tar_at_far_1e-2': number;
     readonly 'tar_at_far_1e-3': number;
-    /** Cosine threshold operating at that FAR: how to set `match.thresholds` for this face size. */
+    /** Threshold operating at that FAR (in `score_norm` units for hr-lr): `match.thresholds` for this size. */
     readonly 'threshold_at_far_1e-2': number;
     readonly 'threshold_at_far_1e-3': number;
     /** null unless the impostor set resolves FAR 1e-4 (`--impostors all`). */
@@ -54,6 +58,7 @@ export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJs
     crop: meta.crop ?? 'landmarks',
     gallery: meta.gallery ?? null,
     grey: meta.grey ?? false,
+    score_norm: meta.scoreNorm ?? 'none',
     pairs: outcome.pairs,
     genuine_pairs: outcome.genuinePairs,
     unaligned_images: outcome.unalignedImages,
@@ -100,6 +105,7 @@ export function formatTable(meta: EvalMeta, outcome: EvalOutcome): string {
       `(${outcome.pairsWithUnaligned} pairs scored as failed matches)` +
       (meta.gallery ? ` · gallery ${meta.gallery}` : '') +
       (meta.grey ? ' · greyscale probes' : '') +
+      (meta.scoreNorm === 'cohort' ? ' · hr-lr scores cohort-normalised' : '') +
       (impostors > outcome.pairs ? ` · TAR@FAR over ${impostors.toLocaleString('en')} impostor pairs` : ''),
     line(header),
     line(widths.map((w) => '-'.repeat(w))),

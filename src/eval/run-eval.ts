@@ -2,6 +2,7 @@ import { downsample, resizeTo, greyscaleCopy } from '../datasets/lr-synthesis.ts
 import type { ImagePair } from '../datasets/types.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
+import { CohortNormaliser } from '../match/cohort-norm.ts';
 import { crossIdentityScores, identityOfPath, operatingPoints } from './impostor-set.ts';
 import {
   aucFromRoc,
@@ -46,6 +47,11 @@ export interface EvalInput {
    * model is a distilled student (the watchlist's space). Required when `cross` is set.
    */
   readonly galleryEmbedder?: FaceEmbedder;
+  /**
+   * Cohort score normalisation of hr-lr scores (`match.scoreNorm: cohort`, as the matcher applies it):
+   * each probe's cosines in its own normalised units. lr-lr scores stay cosines.
+   */
+  readonly normaliser?: CohortNormaliser;
   /**
    * HR chip of a gallery image in hr-lr mode when it differs from the probe's crop (watchlist photos
    * are landmark-aligned; CCTV probes are detector-box crops). @defaultValue `alignChip`
@@ -256,16 +262,21 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
     const { vectors, ms } = await embedAll(model, probes, batchSize, tick);
     const msPerFace = vectors.length > 0 ? ms / vectors.length : NaN;
     const modes: EvalMode[] = cross ? ['lr-lr', 'hr-lr'] : ['lr-lr'];
+    const normaliser = input.normaliser;
+    const stats = normaliser ? vectors.map((v) => normaliser.stats(v)) : undefined;
     for (const mode of modes) {
+      const norm = mode === 'hr-lr' ? stats : undefined;
       const scores = new Float64Array(pairs.length);
       pairSlots.forEach(([a, b], i) => {
         if (a < 0 || b < 0) scores[i] = UNALIGNED_SCORE;
         else if (mode === 'hr-lr' && !galleryVec.has(a)) scores[i] = UNALIGNED_SCORE;
-        else
-          scores[i] = cosineSimilarity(
+        else {
+          const cos = cosineSimilarity(
             mode === 'lr-lr' ? vectors[a] : (galleryVec.get(a) as Float32Array),
             vectors[b],
           );
+          scores[i] = norm ? CohortNormaliser.apply(cos, norm[b]!) : cos;
+        }
       });
       const impostorScores = !allImpostors
         ? undefined
@@ -275,6 +286,7 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
               vectors,
               identities,
               aligned.map((_, k) => galleryVec.get(k)),
+              norm,
             );
       results.push({ res, mode, ...metrics(scores, labels, folds, impostorScores), ms_per_face: msPerFace });
     }

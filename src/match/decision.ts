@@ -18,7 +18,10 @@ export interface DecisionPolicy {
    * (threshold at the target FAR per resolution).
    */
   readonly thresholds: readonly SizeThreshold[];
-  /** Best score minus runner-up's needed to name someone (open-set ambiguity guard). @defaultValue 0.05 */
+  /**
+   * Best cosine minus the runner-up's needed to name someone (open-set ambiguity guard). Always on raw
+   * cosines, so it means the same with or without score normalisation. @defaultValue 0.05
+   */
   readonly minMargin: number;
   /** Track quality (0..1) under which the decision is `unknown`. @defaultValue 0.05 */
   readonly minQuality: number;
@@ -35,6 +38,7 @@ export interface DecisionResult {
   /** Identity when `match`, else null. */
   readonly identityId: string | null;
   readonly score: number;
+  /** Best minus runner-up cosine. */
   readonly margin: number;
   /** Threshold applied for this face size. */
   readonly threshold: number;
@@ -57,7 +61,9 @@ export function decide(policy: DecisionPolicy, input: DecisionInput): DecisionRe
   const best = input.candidates[0];
   const runnerUp = input.candidates[1];
   const score = best?.score ?? -1;
-  const margin = best ? score - (runnerUp?.score ?? -1) : 0;
+  const margin = best
+    ? (best.cosine ?? best.score) - (runnerUp ? (runnerUp.cosine ?? runnerUp.score) : -1)
+    : 0;
   const threshold = thresholdFor(policy, input.facePx);
   if (input.facePx < policy.minFacePx)
     return { decision: 'too_small', identityId: null, score, margin, threshold };

@@ -3,8 +3,13 @@ import type { GalleryEntry } from '../embed/gallery-entry.ts';
 
 export interface Candidate {
   readonly identityId: string;
-  /** Cosine similarity of the query to the identity's closest enrolment embedding. */
+  /**
+   * Cosine similarity of the query to the identity's closest enrolment embedding, or with cohort
+   * normalisation (match/cohort-norm.ts) that cosine in the query's normalised units.
+   */
   readonly score: number;
+  /** The raw cosine, when `score` is normalised. */
+  readonly cosine?: number;
 }
 
 /**

@@ -12,6 +12,8 @@ import { CameraPipeline } from './camera-pipeline.ts';
 import type { DecisionMemory } from './decision-memory.ts';
 import type { EventSink } from './event-sink.ts';
 import type { GallerySource } from './gallery-source.ts';
+import { CohortNormaliser } from '../match/cohort-norm.ts';
+import { CohortError, loadCheckedCohort } from '../models/cohort.ts';
 import { MatchStage } from './match-stage.ts';
 
 /** Files are processed as fast as the detector allows unless `realtime`; live streams skip frames. */
@@ -112,6 +114,8 @@ export async function startCameraStage(
 
 export interface MatchDeps {
   readonly embedder: FaceEmbedder;
+  /** Required when `match.scoreNorm` is `cohort`: see `loadScoreNormaliser`. */
+  readonly normaliser?: CohortNormaliser;
   readonly gallery: GallerySource;
   readonly decisions: DecisionMemory;
   readonly sink: EventSink;
@@ -135,5 +139,22 @@ export function createMatchStage(config: BridgefaceConfig, deps: MatchDeps): Mat
       minQuality: config.match.minQuality,
     },
     evidenceFor: config.events.evidenceFor,
+    normaliser: config.match.scoreNorm === 'cohort' ? requireNormaliser(deps.normaliser) : undefined,
   });
+}
+
+function requireNormaliser(n: CohortNormaliser | undefined): CohortNormaliser {
+  if (!n) throw new CohortError('match.scoreNorm is cohort but no score-normalisation cohort was loaded');
+  return n;
+}
+
+/**
+ * The cohort normaliser the config asks for (`match.scoreNorm: cohort`), from the probe model's
+ * cohort.json, checked against its weights and the `enrol` section; undefined for `none`. Fails with a
+ * CohortError that says how to fix it (calibrate the model, or switch normalisation off).
+ */
+export async function loadScoreNormaliser(config: BridgefaceConfig): Promise<CohortNormaliser | undefined> {
+  if (config.match.scoreNorm === 'none') return undefined;
+  const cohort = await loadCheckedCohort(config.embed.model, config.enrol);
+  return new CohortNormaliser(cohort.vectors, config.match.cohortTopK);
 }

@@ -3,7 +3,7 @@ import type { IdentityEvent } from '../events/identity-event.ts';
 import { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
 import { MemoryBatchQueue } from '../queue/memory-batch-queue.ts';
-import { createMatchStage, startCameraStage } from './assemble.ts';
+import { createMatchStage, loadScoreNormaliser, startCameraStage } from './assemble.ts';
 import { LocalDecisionMemory } from './decision-memory.ts';
 import type { TrackSighting } from '../eval/track-assignment.ts';
 import type { EventSink } from './event-sink.ts';
@@ -67,6 +67,7 @@ export async function runEmbedded(
   };
   const stage = createMatchStage(config, {
     embedder: deps.embedder,
+    normaliser: await loadScoreNormaliser(config),
     gallery: deps.gallery,
     decisions: new LocalDecisionMemory(),
     sink,

@@ -4,6 +4,7 @@ import type { DynamicBatcher } from '../embed/dynamic-batcher.ts';
 import type { IdentityEvent } from '../events/identity-event.ts';
 import { encodeImage } from '../image/decode.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
+import type { CohortNormaliser } from '../match/cohort-norm.ts';
 import { decide, fuseEmbeddings, type DecisionPolicy } from '../match/decision.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { decodeFaceBatch, type FaceBatch, type FaceCropMeta } from '../queue/face-batch.ts';
@@ -19,6 +20,11 @@ export interface MatchStageOptions {
   readonly evidenceFor: 'match' | 'all';
   /** A later decision is an `update` when its score beats the last one by this much. @defaultValue 0.02 */
   readonly updateMinGain?: number;
+  /**
+   * Cohort score normalisation (`match.scoreNorm: cohort`): candidate scores become the query's
+   * normalised scores before the decision; the policy's thresholds are in those units. None: cosines.
+   */
+  readonly normaliser?: CohortNormaliser;
 }
 
 /**
@@ -66,7 +72,9 @@ export class MatchStage {
       ),
     );
     const { gallery, names } = await this.gallery.current();
-    const candidates = await gallery.search(fused, this.options.topK);
+    const raw = await gallery.search(fused, this.options.topK);
+    const normaliser = this.options.normaliser;
+    const candidates = normaliser ? raw.map((c, i) => normaliser.normalise(fused[i]!, c)) : raw;
     // Decide every track first (CPU only), then write all of them concurrently: each track's Redis
     // commands stay in order (record the decision atomically → append, or restore on failure), while the tracks of one job share round
     // trips on the connection instead of paying ~4 sequential ones each.

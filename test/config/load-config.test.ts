@@ -117,3 +117,21 @@ test("modules' default options are the schema's defaults", () => {
   assert.equal(redisConfigFromEnv({ BRIDGEFACE_REDIS_URL: 'redis://r:1' }).url, 'redis://r:1');
   assert.ok(Object.isFrozen(d.tracker));
 });
+
+test('match thresholds and scoreNorm must agree: cosine thresholds with cohort, or normalised ones without, fail', () => {
+  assert.equal(parseConfig({}, {}).match.scoreNorm, 'none');
+  assert.throws(
+    () => parseConfig({ match: { scoreNorm: 'cohort' } }, {}),
+    (e: unknown) => e instanceof ConfigError && /cosine thresholds.*bridgeface calibrate/.test(e.message),
+  );
+  assert.throws(
+    () => parseConfig({ match: { thresholds: [{ minFacePx: 0, threshold: 4.9 }] } }, {}),
+    /never be reached by a cosine/,
+  );
+  const normalised = parseConfig(
+    { match: { scoreNorm: 'cohort', thresholds: [{ minFacePx: 0, threshold: 4.9 }] } },
+    {},
+  ).match;
+  assert.equal(normalised.thresholds[0]!.threshold, 4.9);
+  assert.equal(normalised.cohortTopK, 100);
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { calibrate, thresholdsAt } from '../../src/eval/calibrate.ts';
+import { CohortNormaliser } from '../../src/match/cohort-norm.ts';
 import type { RgbImage } from '../../src/image/rgb-image.ts';
 import type { FaceEmbedder } from '../../src/models/embedder.ts';
 import { createRng } from '../../src/util/random.ts';
@@ -78,5 +79,37 @@ test('calibrate: thresholds hold their FAR on the calibration faces, stricter FA
       fars: [1e-3],
     }),
     /two identities/,
+  );
+});
+
+test('calibrate with a cohort normaliser: thresholds come out in normalised units and still hold their FAR', async () => {
+  const faces = Array.from({ length: 120 }, (_, i) => ({
+    identity: `id${i % 12}`,
+    chip: chip((i % 12) * 16),
+  }));
+  // A cohort of 200 unrelated people: random directions.
+  const rng = createRng(9);
+  const cohort = Array.from({ length: 200 }, () => {
+    const v = Float32Array.from({ length: 16 }, () => rng.normal(0, 1));
+    const n = Math.hypot(...v);
+    return v.map((x) => x / n);
+  });
+  const normaliser = new CohortNormaliser(cohort, 50);
+  const input = { faces, sizes: [16], fars: [1e-2], grey: false } as const;
+  const [raw] = await calibrate({ ...input, gallery: noisyEmbedder(1), probe: noisyEmbedder(2) });
+  const [norm] = await calibrate({
+    ...input,
+    gallery: noisyEmbedder(1),
+    probe: noisyEmbedder(2),
+    normaliser,
+  });
+  // Same embeddings (same seeds): a cosine threshold is below 1, a normalised one is several deviations.
+  assert.ok(raw!.points[0]!.threshold < 1);
+  assert.ok(norm!.points[0]!.threshold > 1, `normalised threshold ${norm!.points[0]!.threshold}`);
+  assert.equal(norm!.impostorPairs, raw!.impostorPairs);
+  // A cohort that matches the probes' score distribution keeps the separation (within a few points).
+  assert.ok(
+    norm!.points[0]!.tar > raw!.points[0]!.tar - 0.1,
+    `TAR ${norm!.points[0]!.tar} vs ${raw!.points[0]!.tar}`,
   );
 });

@@ -8,6 +8,7 @@ import type { FaceEmbedder } from '../../src/models/embedder.ts';
 import { LocalDecisionMemory } from '../../src/pipeline/decision-memory.ts';
 import { StaticGallerySource } from '../../src/pipeline/gallery-source.ts';
 import { MatchStage } from '../../src/pipeline/match-stage.ts';
+import { CohortNormaliser } from '../../src/match/cohort-norm.ts';
 import { encodeFaceBatch } from '../../src/queue/face-batch.ts';
 import { initBackend } from '../../src/runtime/backend.ts';
 
@@ -209,4 +210,59 @@ test('two in-flight jobs of one track emit one decision; a failed write leaves t
     ['decision'],
     'the retry still emits the decision',
   );
+});
+
+test('with a cohort normaliser, decisions and event scores are in normalised units and the margin stays a cosine one', async () => {
+  const events: { e: IdentityEvent }[] = [];
+  const cohort = [
+    Float32Array.from([0.6, 0.8, 0]),
+    Float32Array.from([0.8, 0, 0.6]),
+    Float32Array.from([0, 0.6, 0.8]),
+    Float32Array.from([0.57735, 0.57735, 0.57735]),
+  ];
+  const normaliser = new CohortNormaliser(cohort, 4);
+  const s = new MatchStage(
+    new DynamicBatcher(embedder, { maxWaitMs: 1 }),
+    new StaticGallerySource(
+      [
+        { identityId: 'jane', embeddings: [Float32Array.from([1, 0, 0])] },
+        { identityId: 'john', embeddings: [Float32Array.from([0, 1, 0])] },
+      ],
+      new Map([
+        ['jane', 'Jane Doe'],
+        ['john', 'John Roe'],
+      ]),
+      3,
+    ),
+    new LocalDecisionMemory(),
+    { append: async (e) => void events.push({ e }) },
+    new PipelineMetrics(),
+    {
+      model: 'fake',
+      topK: 3,
+      // 1.5 deviations above the probe's cohort scores: a raw cosine threshold of 1.5 could never match.
+      policy: {
+        minFacePx: 10,
+        thresholds: [{ minFacePx: 10, threshold: 1.5 }],
+        minMargin: 0.1,
+        minQuality: 0.05,
+      },
+      evidenceFor: 'match',
+      normaliser,
+    },
+  );
+  await s.process(
+    encodeFaceBatch({ batchId: 'n', camera: 'cam', enqueuedAtMs: Date.now() }, 4, [
+      { meta: meta('t-jane'), image: chip(1) },
+      { meta: meta('t-stranger'), image: chip(3) },
+    ]),
+  );
+  const byTrack = Object.fromEntries(events.map(({ e }) => [e.trackId, e]));
+  const expected = CohortNormaliser.apply(1, normaliser.stats(Float32Array.from([1, 0, 0])));
+  assert.equal(byTrack['t-jane']!.decision, 'match');
+  assert.ok(Math.abs(byTrack['t-jane']!.score - expected) < 1e-5, `score ${byTrack['t-jane']!.score}`);
+  assert.ok(expected > 1.5 && expected < 2);
+  assert.ok(Math.abs(byTrack['t-jane']!.margin - 1) < 1e-6, 'margin: best minus runner-up cosine');
+  assert.equal(byTrack['t-stranger']!.decision, 'unknown');
+  assert.ok(byTrack['t-stranger']!.score < 0);
 });

@@ -9,6 +9,10 @@ import { calibrate, thresholdsAt, type CalibrationFace } from '../../eval/calibr
 import { createEmbedder, createGalleryEmbedder } from '../../models/registry.ts';
 import { configOrDefaults, numberIn, positiveInt } from '../options.ts';
 import { stageProgress } from '../progress.ts';
+import { CohortNormaliser } from '../../match/cohort-norm.ts';
+import { CohortError, cohortPathFor, saveCohort, weightsFingerprint } from '../../models/cohort.ts';
+import type { BridgeSample } from '../../distill/types.ts';
+import { createRng } from '../../util/random.ts';
 
 interface CalibrateOptions {
   readonly data: string;
@@ -20,6 +24,18 @@ interface CalibrateOptions {
   readonly seed: number;
   readonly maxPerIdentity: number;
   readonly json?: string;
+  readonly cohortSize: number;
+  readonly cohortOut?: string;
+}
+
+/** One photo each of `count` training identities, in a seeded order (deterministic for a seed). */
+function pickCohort(samples: readonly BridgeSample[], count: number, seed: number): BridgeSample[] {
+  const first = new Map<number, BridgeSample>();
+  for (const s of samples) if (!first.has(s.identity)) first.set(s.identity, s);
+  const ids = [...first.keys()].sort((a, b) => a - b);
+  createRng(`cohort-${seed}`).shuffle(ids);
+  if (ids.length < Math.min(count, 2)) throw new CohortError('too few training identities for a cohort');
+  return ids.slice(0, count).map((id) => first.get(id)!);
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -40,7 +56,30 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
       assumeCentred: true,
       onProgress: (stage, done, total) => bar.update(stage, done, total),
     });
-    const { validation } = splitByIdentity(prepared.samples, o.validationFraction, o.seed);
+    const { train, validation } = splitByIdentity(prepared.samples, o.validationFraction, o.seed);
+    const galleryEmbedder = new ResolutionMatchedEmbedder(adapted, probe, config.enrol);
+    let normaliser: CohortNormaliser | undefined;
+    let cohortPath: string | undefined;
+    if (config.match.scoreNorm === 'cohort') {
+      cohortPath = o.cohortOut ?? cohortPathFor(o.model);
+      if (!cohortPath)
+        throw new CohortError('the teacher has no model directory to hold a cohort: pass --cohort-out');
+      // The cohort: unrelated people from the *training* identities (never the held-out ones scored below).
+      const picked = pickCohort(train, o.cohortSize, o.seed);
+      const vectors: Float32Array[] = [];
+      for (let i = 0; i < picked.length; i += 64) {
+        vectors.push(...(await galleryEmbedder.embed(picked.slice(i, i + 64).map((s) => s.chip))));
+        bar.update('cohort', vectors.length, picked.length);
+      }
+      const modelDir = dirname(cohortPath);
+      await saveCohort(cohortPath, {
+        weightsSha256: await weightsFingerprint(modelDir),
+        enrol: config.enrol,
+        source: `LFW peopleDevTrain training identities (validation fraction ${o.validationFraction}, seed ${o.seed} held out): one aligned photo each of ${picked.length} identities, enrolled like the watchlist`,
+        vectors,
+      });
+      normaliser = new CohortNormaliser(vectors, config.match.cohortTopK);
+    }
     const perIdentity = new Map<number, number>();
     const faces: CalibrationFace[] = [];
     for (const s of validation) {
@@ -51,8 +90,9 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
     }
     const rows = await calibrate({
       faces,
-      gallery: new ResolutionMatchedEmbedder(adapted, probe, config.enrol),
+      gallery: galleryEmbedder,
       probe,
+      normaliser,
       sizes: o.sizes,
       fars: [1e-2, 1e-3, 1e-4],
       onProgress: (done, total) => bar.update('embed', done, total),
@@ -74,7 +114,10 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
           (g ? `${pct(g.tar)} (${g.measuredFar.toExponential(1)})` : ''),
       );
     }
-    console.log(`match.thresholds at FAR ${o.far}: ${JSON.stringify(thresholds)}`);
+    console.log(
+      `match.thresholds at FAR ${o.far} (${normaliser ? `cohort-normalised, top ${normaliser.topK} of ${normaliser.size}` : 'raw cosines'}): ${JSON.stringify(thresholds)}`,
+    );
+    if (cohortPath) console.log(`score-normalisation cohort written to ${cohortPath}`);
     if (o.json) {
       const path = resolve(o.json);
       await mkdir(dirname(path), { recursive: true });
@@ -86,6 +129,8 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
         validation_fraction: o.validationFraction,
         seed: o.seed,
         far: o.far,
+        score_norm: config.match.scoreNorm,
+        cohort: normaliser ? { path: cohortPath, size: normaliser.size, top_k: normaliser.topK } : null,
         thresholds,
         rows,
       };
@@ -133,6 +178,13 @@ export function register(program: Command): void {
       positiveInt('--max-per-identity'),
       10,
     )
+    .option(
+      '--cohort-size <n>',
+      'people in the score-normalisation cohort (match.scoreNorm: cohort)',
+      positiveInt('--cohort-size'),
+      400,
+    )
+    .option('--cohort-out <file>', "where the cohort is written (default: the model's cohort.json)")
     .option('--json <file>', 'write the calibration as JSON')
     .action(calibrateAction);
 }

@@ -23,9 +23,12 @@ import { balancedPairs, subsamplePairs } from '../../eval/pairs.ts';
 import { renderEvalPlot } from '../../eval/plot.ts';
 import { formatTable, toReportJson, type EvalMeta } from '../../eval/report.ts';
 import { runEval, validateResolutions, type Resolution } from '../../eval/run-eval.ts';
+import { CohortNormaliser } from '../../match/cohort-norm.ts';
+import { loadCheckedCohort } from '../../models/cohort.ts';
 
 /** Enrolment as the config's defaults build it: eval --cross measures what `enroll` stores. */
 const ENROL_DEFAULTS = configSchema.parse({}).enrol;
+const MATCH_DEFAULTS = configSchema.parse({}).match;
 
 interface EvalOptions {
   readonly model: EmbedderSpec;
@@ -44,6 +47,7 @@ interface EvalOptions {
   readonly galleryLrSizes: number[];
   readonly grey?: boolean;
   readonly impostors: 'listed' | 'all';
+  readonly scoreNorm?: 'cohort' | 'none';
 }
 
 export function parseResolutions(value: string): Resolution[] {
@@ -117,6 +121,23 @@ async function evalAction(o: EvalOptions): Promise<void> {
     lrSizes: o.galleryLrSizes,
     greyscale: ENROL_DEFAULTS.greyscale,
   });
+  // hr-lr scores as the matcher sees them: cohort-normalised by default for a student (its cohort.json),
+  // raw cosines for the teacher, which has no cohort.
+  const scoreNorm =
+    o.scoreNorm ?? (o.model === 'teacher' || o.model === 'teacher+adapter' ? 'none' : 'cohort');
+  const normaliser =
+    o.cross && scoreNorm === 'cohort'
+      ? new CohortNormaliser(
+          (
+            await loadCheckedCohort(o.model, {
+              gallery: o.gallery,
+              lrSizes: o.galleryLrSizes,
+              greyscale: ENROL_DEFAULTS.greyscale,
+            })
+          ).vectors,
+          MATCH_DEFAULTS.cohortTopK,
+        )
+      : undefined;
   const meta: EvalMeta = {
     model: o.model,
     dataset: o.dataset,
@@ -124,6 +145,7 @@ async function evalAction(o: EvalOptions): Promise<void> {
     crop: o.crop,
     gallery: o.cross ? o.gallery : undefined,
     grey: o.grey ?? false,
+    scoreNorm: normaliser ? 'cohort' : 'none',
   };
   const bar = stageProgress();
   // Probes cut like CCTV crops (detector box, no landmarks) when asked; gallery photos stay landmark-aligned.
@@ -136,6 +158,7 @@ async function evalAction(o: EvalOptions): Promise<void> {
       alignGalleryChip: landmarkChip,
       model,
       galleryEmbedder: gallery,
+      normaliser,
       resolutions: o.res,
       cross: o.cross ?? false,
       greyProbes: o.grey ?? false,
@@ -205,6 +228,12 @@ export function register(program: Command): void {
       new Option('--impostors <set>', 'impostors for TAR@FAR: the listed pairs, or every cross-identity pair')
         .choices(['listed', 'all'])
         .default('listed'),
+    )
+    .addOption(
+      new Option(
+        '--score-norm <mode>',
+        "hr-lr scores as the matcher sees them: cohort-normalised (the model's cohort.json) or raw cosines (default: cohort for a student, none for the teacher)",
+      ).choices(['cohort', 'none']),
     )
     .option('--json <file>', 'write the results as JSON')
     .option('--plot <file>', 'write an SVG: accuracy vs resolution and ROC curves')
