@@ -74,7 +74,9 @@ async function demoAction(o: DemoOptions): Promise<void> {
     // from 26% to 38% of visible faces (77% of those >= 24 px) for 3 more unmatched boxes per 100 frames.
     detector: { type: 'tiled-tiny', minFaceSize: 14, scoreThreshold: 0.3 },
     embed: { model },
-    ...(probe.name === 'teacher' ? { match: { thresholds: TEACHER_DEMO_THRESHOLDS, scoreNorm: 'none' } } : {}),
+    ...(probe.name === 'teacher'
+      ? { match: { thresholds: TEACHER_DEMO_THRESHOLDS, scoreNorm: 'none' } }
+      : {}),
   });
   const eventsPath = resolve(o.events);
   const abort = new AbortController();
