@@ -1,5 +1,7 @@
 import { downsample, greyscaleCopy } from '../datasets/lr-synthesis.ts';
+import type { BridgeSample } from '../distill/types.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
+import { createRng } from '../util/random.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
 import { CohortNormaliser, type QueryStats } from '../match/cohort-norm.ts';
 import { crossIdentityScores, operatingPoints } from './impostor-set.ts';
@@ -135,4 +137,17 @@ export function thresholdsAt(
     if (!p) throw new RangeError(`no operating point at FAR ${far} for size ${r.size}`);
     return { minFacePx: i === 0 ? 0 : r.size, threshold: Math.ceil(p.threshold * 1000) / 1000 };
   });
+}
+
+/**
+ * The score-normalisation cohort's people: one photo each of `count` identities (the training split's,
+ * never the held-out ones being calibrated), in a seeded order (deterministic for a seed).
+ */
+export function pickCohort(samples: readonly BridgeSample[], count: number, seed: number): BridgeSample[] {
+  const first = new Map<number, BridgeSample>();
+  for (const s of samples) if (!first.has(s.identity)) first.set(s.identity, s);
+  const ids = [...first.keys()].sort((a, b) => a - b);
+  createRng(`cohort-${seed}`).shuffle(ids);
+  if (ids.length < Math.min(count, 2)) throw new RangeError('too few training identities for a cohort');
+  return ids.slice(0, count).map((id) => first.get(id)!);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { calibrate, thresholdsAt } from '../../src/eval/calibrate.ts';
+import { calibrate, pickCohort, thresholdsAt } from '../../src/eval/calibrate.ts';
 import { CohortNormaliser } from '../../src/match/cohort-norm.ts';
 import type { RgbImage } from '../../src/image/rgb-image.ts';
 import type { FaceEmbedder } from '../../src/models/embedder.ts';
@@ -112,4 +112,23 @@ test('calibrate with a cohort normaliser: thresholds come out in normalised unit
     norm!.points[0]!.tar > raw!.points[0]!.tar - 0.1,
     `TAR ${norm!.points[0]!.tar} vs ${raw!.points[0]!.tar}`,
   );
+});
+
+test('pickCohort: one photo each of distinct identities, the same for a seed, never more than asked', () => {
+  const samples = Array.from({ length: 20 }, (_, i) => ({
+    identity: i % 10,
+    chip: chip(i),
+    teacher: new Float32Array(4),
+  }));
+  const a = pickCohort(samples, 5, 1);
+  assert.equal(a.length, 5);
+  assert.equal(new Set(a.map((s) => s.identity)).size, 5);
+  for (const s of a) assert.equal(s, samples[s.identity], 'the first photo of each identity');
+  assert.deepEqual(pickCohort(samples, 5, 1), a);
+  assert.notDeepEqual(
+    pickCohort(samples, 10, 2).map((s) => s.identity),
+    pickCohort(samples, 10, 1).map((s) => s.identity),
+  );
+  assert.equal(pickCohort(samples, 50, 1).length, 10);
+  assert.throws(() => pickCohort(samples.slice(0, 1), 5, 1), /too few/);
 });

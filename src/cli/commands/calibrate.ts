@@ -5,14 +5,12 @@ import { loadLfwPeople } from '../../datasets/lfw.ts';
 import { prepareBridgeSamples } from '../../distill/prepare-samples.ts';
 import { splitByIdentity } from '../../distill/train-bridge.ts';
 import { ResolutionMatchedEmbedder } from '../../embed/resolution-matched.ts';
-import { calibrate, thresholdsAt, type CalibrationFace } from '../../eval/calibrate.ts';
+import { calibrate, pickCohort, thresholdsAt, type CalibrationFace } from '../../eval/calibrate.ts';
 import { createEmbedder, createGalleryEmbedder } from '../../models/registry.ts';
 import { configOrDefaults, numberIn, positiveInt } from '../options.ts';
 import { stageProgress } from '../progress.ts';
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
 import { CohortError, cohortPathFor, saveCohort, weightsFingerprint } from '../../models/cohort.ts';
-import type { BridgeSample } from '../../distill/types.ts';
-import { createRng } from '../../util/random.ts';
 
 interface CalibrateOptions {
   readonly data: string;
@@ -26,16 +24,6 @@ interface CalibrateOptions {
   readonly json?: string;
   readonly cohortSize: number;
   readonly cohortOut?: string;
-}
-
-/** One photo each of `count` training identities, in a seeded order (deterministic for a seed). */
-function pickCohort(samples: readonly BridgeSample[], count: number, seed: number): BridgeSample[] {
-  const first = new Map<number, BridgeSample>();
-  for (const s of samples) if (!first.has(s.identity)) first.set(s.identity, s);
-  const ids = [...first.keys()].sort((a, b) => a - b);
-  createRng(`cohort-${seed}`).shuffle(ids);
-  if (ids.length < Math.min(count, 2)) throw new CohortError('too few training identities for a cohort');
-  return ids.slice(0, count).map((id) => first.get(id)!);
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;

@@ -121,10 +121,8 @@ async function evalAction(o: EvalOptions): Promise<void> {
     lrSizes: o.galleryLrSizes,
     greyscale: ENROL_DEFAULTS.greyscale,
   });
-  // hr-lr scores as the matcher sees them: cohort-normalised by default for a student (its cohort.json),
-  // raw cosines for the teacher, which has no cohort.
-  const scoreNorm =
-    o.scoreNorm ?? (o.model === 'teacher' || o.model === 'teacher+adapter' ? 'none' : 'cohort');
+  // hr-lr scores as the matcher sees them with the config's default normalisation unless told otherwise.
+  const scoreNorm = o.scoreNorm ?? MATCH_DEFAULTS.scoreNorm;
   const normaliser =
     o.cross && scoreNorm === 'cohort'
       ? new CohortNormaliser(
@@ -232,8 +230,10 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--score-norm <mode>',
-        "hr-lr scores as the matcher sees them: cohort-normalised (the model's cohort.json) or raw cosines (default: cohort for a student, none for the teacher)",
-      ).choices(['cohort', 'none']),
+        "hr-lr scores as the matcher sees them: cohort-normalised (the model's cohort.json) or raw cosines",
+      )
+        .choices(['cohort', 'none'])
+        .default(MATCH_DEFAULTS.scoreNorm),
     )
     .option('--json <file>', 'write the results as JSON')
     .option('--plot <file>', 'write an SVG: accuracy vs resolution and ROC curves')
