@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../../src/models/model-paths.ts';
@@ -77,5 +78,20 @@ test('serve prints the console URL at start, and the URL answers', async () => {
   } finally {
     child.kill('SIGTERM');
     await exited;
+  }
+});
+
+test('demo --config: a site config with thresholds in the wrong units is refused before any work', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'bf-demo-config-'));
+  try {
+    const path = join(dir, 'site.yaml');
+    await writeFile(path, 'match:\n  scoreNorm: cohort\n');
+    const r = await cli(['demo', '--config', path]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /thresholds.*cosine thresholds/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.doesNotMatch(r.stdout, /processing the clip/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -18,6 +18,7 @@ import {
   type EventSink,
 } from '../../pipeline/event-sink.ts';
 import { StaticGallerySource } from '../../pipeline/gallery-source.ts';
+import { configOrDefaults } from '../options.ts';
 import { stageLine } from '../stage-line.ts';
 
 interface DemoOptions {
@@ -25,6 +26,7 @@ interface DemoOptions {
   readonly model?: string;
   readonly events: string;
   readonly json?: string;
+  readonly config?: string;
 }
 
 /**
@@ -39,6 +41,9 @@ const TEACHER_DEMO_THRESHOLDS = [
 ];
 
 async function demoAction(o: DemoOptions): Promise<void> {
+  // A site config lends its enrol and match sections (e.g. thresholds calibrated for --model); the
+  // camera, detector and model stay the demo's. Read first: a bad file fails before any work.
+  const site = await configOrDefaults(o.config);
   const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
   const model = o.model ?? (hasStudent ? 'student' : 'teacher');
   if (!hasStudent && !o.model) console.log('no trained student in models/student: the demo runs the teacher');
@@ -48,7 +53,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
   progress.done(assets.reused ? 'cached' : 'generated');
   progress.start(`loading the ${model} model and enrolling the watchlist`);
   const probe = await createEmbedder(model);
-  const enrol = configSchema.parse({}).enrol;
+  const enrol = site.enrol;
   const enroller = await createEnroller(model, enrol);
   const entries = [];
   const names = new Map<string, string>();
@@ -74,9 +79,11 @@ async function demoAction(o: DemoOptions): Promise<void> {
     // from 26% to 38% of visible faces (77% of those >= 24 px) for 3 more unmatched boxes per 100 frames.
     detector: { type: 'tiled-tiny', minFaceSize: 14, scoreThreshold: 0.3 },
     embed: { model },
-    ...(probe.name === 'teacher'
-      ? { match: { thresholds: TEACHER_DEMO_THRESHOLDS, scoreNorm: 'none' } }
-      : {}),
+    enrol,
+    match:
+      probe.name === 'teacher'
+        ? { ...site.match, thresholds: TEACHER_DEMO_THRESHOLDS, scoreNorm: 'none' }
+        : site.match,
   });
   const eventsPath = resolve(o.events);
   const abort = new AbortController();
@@ -144,5 +151,9 @@ export function register(program: Command): void {
       join(REPO_ROOT, 'artifacts', 'demo-events.jsonl'),
     )
     .option('--json <file>', 'write the per-person score as JSON (the format of replay --truth --json)')
+    .option(
+      '--config <file>',
+      "site config whose enrol and match sections the demo uses (e.g. thresholds calibrated for --model's model)",
+    )
     .action(demoAction);
 }
