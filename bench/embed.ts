@@ -1,7 +1,7 @@
 /**
  * Embedding throughput, student vs teacher, in one process on the chosen backend:
- *   npm run bench:embed [-- --model student|teacher|<dir>] [--batch 256] [--json out.json]
- * Without --model both run and the ratio is printed. Faces/s counts whole `embed()` calls on face crops
+ *   npm run bench:embed [-- --model student,<dir>,teacher] [--batch 256] [--json out.json]
+ * Without --model the student and the teacher run; every model's ratio to the last one is printed. Faces/s counts whole `embed()` calls on face crops
  * already at the model's input size (what the embed worker receives), batched and single-face.
  * Each result also carries the model's multiply-accumulates per face (counted from the kernels tfjs
  * runs) and the GMAC/s its speed implies, the wasm thread count (BRIDGEFACE_WASM_THREADS) and the load
@@ -24,7 +24,10 @@ import { faceApiModelDir } from '../src/models/model-paths.ts';
 import { statSync } from 'node:fs';
 
 const opts = new Command('bench:embed')
-  .option('--model <spec>', 'student, teacher or a model directory (default: both)')
+  .option(
+    '--model <specs>',
+    'comma-separated: student, teacher or model directories; the last is the reference (default: student,teacher)',
+  )
   .option('--batch <n>', 'faces per embed() call', positiveInt('--batch'), 256)
   .option('--seconds <n>', 'minimum timed seconds per measurement', positiveInt('--seconds'), 5)
   .option('--json <file>', 'also write the results as JSON')
@@ -109,7 +112,7 @@ async function bench(spec: string): Promise<Result> {
   return result;
 }
 
-const specs = opts.model ? [opts.model] : ['student', 'teacher'];
+const specs = opts.model ? opts.model.split(',').map((m) => m.trim()) : ['student', 'teacher'];
 const results: Result[] = [];
 for (const spec of specs) results.push(await bench(spec));
 console.log('| model | input | params | bytes | MMAC/face | batch faces/s | GMAC/s | single-face faces/s |');
@@ -119,16 +122,24 @@ for (const r of results) {
     `| ${r.model} | ${r.input_size} | ${r.params.toLocaleString('en')} | ${r.bytes_on_disk.toLocaleString('en')} | ${(r.macs_per_face / 1e6).toFixed(2)} | ${r.faces_per_second.toLocaleString('en')} | ${r.gmac_per_second} | ${r.single_face_per_second.toLocaleString('en')} |`,
   );
 }
-const [a, b] = results;
-const ratio = a && b ? a.faces_per_second / b.faces_per_second : undefined;
-// The speed ratio cannot exceed the work ratio unless the first model's kernels run faster per MAC.
-const macRatio = a && b ? b.macs_per_face / a.macs_per_face : undefined;
+// Every model against the last one, measured in the same run (the machine-speed reference). The speed
+// ratio cannot exceed the work ratio unless a model's kernels run faster per MAC.
+const b = results.length > 1 ? results[results.length - 1] : undefined;
 const threads = backend.wasmThreads ?? 1;
-if (ratio !== undefined)
+const ratios = b
+  ? results.slice(0, -1).map((r) => ({
+      model: r.model,
+      ratio: r.faces_per_second / b.faces_per_second,
+      mac_ratio: b.macs_per_face / r.macs_per_face,
+    }))
+  : [];
+for (const r of ratios)
   console.log(
-    `\n${a!.model} / ${b!.model}: ${ratio.toFixed(1)}x faces/s, ${macRatio!.toFixed(1)}x fewer MACs per face ` +
+    `\n${r.model} / ${b!.model}: ${r.ratio.toFixed(1)}x faces/s, ${r.mac_ratio.toFixed(1)}x fewer MACs per face ` +
       `(batch ${opts.batch}, backend ${backend.choice}, ${threads} thread${threads > 1 ? 's' : ''})`,
   );
+const ratio = ratios[0]?.ratio;
+const macRatio = ratios[0]?.mac_ratio;
 const json =
   results.length === 1
     ? { ...results[0], wasm_threads: threads }
@@ -139,6 +150,7 @@ const json =
         results,
         ratio,
         mac_ratio: macRatio,
+        ratios,
         reference: { model: b!.model, faces_per_second: b!.faces_per_second },
       };
 if (opts.json) writeFileSync(opts.json, `${JSON.stringify(json, null, 2)}\n`);
