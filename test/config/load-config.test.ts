@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -134,4 +134,18 @@ test('match thresholds and scoreNorm must agree: cosine thresholds with cohort, 
   ).match;
   assert.equal(normalised.thresholds[0]!.threshold, 4.9);
   assert.equal(normalised.cohortTopK, 100);
+});
+
+test('the wide-student example config loads, and its model, adapter and cohort ship in the repository', async () => {
+  const c = await loadConfig(join(REPO_ROOT, 'config', 'wide-student.yaml'), {});
+  assert.equal(c.embed.model, 'models/wide/student');
+  assert.equal(c.match.scoreNorm, 'none');
+  for (const file of [
+    'student/model.json',
+    'student/weights.bin',
+    'student/cohort.json',
+    'adapter/model.json',
+  ]) {
+    await access(join(REPO_ROOT, 'models', 'wide', file));
+  }
 });

@@ -11,6 +11,9 @@ import {
   loadLayersEmbedder,
   ModelLoadError,
 } from '../../src/models/registry.ts';
+import { adapterDirFor } from '../../src/models/adapter.ts';
+import { REPO_ROOT } from '../../src/models/model-paths.ts';
+import { STUDENT_MAX_PARAMS } from '../../src/models/student/index.ts';
 import { saveModelToDir } from '../../src/models/student/model-io.ts';
 import { initBackend } from '../../src/runtime/backend.ts';
 
@@ -103,4 +106,18 @@ test('models with the wrong input shape are rejected', async () => {
   await saveModelToDir(net, join(dir, 'bad'));
   net.dispose();
   await assert.rejects(createEmbedder(join(dir, 'bad')), /student model must map \[N,s,s,3\] to \[N,D\]/);
+});
+
+test('the shipped wide student loads as a second model: ≤ 1M parameters, 128-d, its own adapter beside it', async () => {
+  const dir = join(REPO_ROOT, 'models', 'wide', 'student');
+  const wide = await createEmbedder(dir);
+  try {
+    assert.equal(wide.dim, 128);
+    assert.ok(wide.params > STUDENT_MAX_PARAMS && wide.params <= 1_000_000, `${wide.params} parameters`);
+    assert.equal(adapterDirFor(dir), join(REPO_ROOT, 'models', 'wide', 'adapter'));
+    const [v] = await wide.embed([{ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) }]);
+    assert.ok(Math.abs(Math.hypot(...v!) - 1) < 1e-4);
+  } finally {
+    wide.dispose();
+  }
 });
