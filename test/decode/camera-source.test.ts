@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { CameraSource, type CameraState, type Frame } from '../../src/decode/camera-source.ts';
 import { CameraNetworkPolicy } from '../../src/decode/camera-network-policy.ts';
-import { locateFfmpeg } from '../../src/decode/ffmpeg-binary.ts';
 import { log } from '../../src/util/log.ts';
+import { writeTestClip } from '../helpers/test-clip.ts';
 
-const run = promisify(execFile);
 let dir = '';
 let ffmpegPath = '';
 /** These tests use loopback cameras: they opt in, as a site's config would (api.cameraNetworks). */
@@ -19,23 +16,8 @@ const networkPolicy = new CameraNetworkPolicy(['127.0.0.0/8']);
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bf-decode-'));
-  const found = await locateFfmpeg();
-  assert.ok(found, 'ffmpeg available');
-  ffmpegPath = found.path;
   // 2 s of FFmpeg's test pattern at 10 fps: 20 frames with known colour bars.
-  await run(ffmpegPath, [
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=size=160x120:rate=10',
-    '-t',
-    '2',
-    '-pix_fmt',
-    'yuv420p',
-    join(dir, 'clip.mp4'),
-  ]);
+  ffmpegPath = await writeTestClip(join(dir, 'clip.mp4'), { outputArgs: ['-pix_fmt', 'yuv420p'] });
 });
 after(async () => rm(dir, { recursive: true, force: true }));
 
@@ -156,19 +138,7 @@ test('an unreachable RTSP URL backs off and retries without throwing', async () 
 
 test('a truncated, corrupt file is reported and, after maxRestarts, marked failed', async () => {
   // MPEG-TS survives truncation frame by frame (an MP4 cut early loses its index): cut it mid-stream.
-  await run(ffmpegPath, [
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=size=160x120:rate=10',
-    '-t',
-    '2',
-    '-f',
-    'mpegts',
-    join(dir, 'clip.ts'),
-  ]);
+  await writeTestClip(join(dir, 'clip.ts'), { outputArgs: ['-f', 'mpegts'] });
   const whole = await readFile(join(dir, 'clip.ts'));
   await writeFile(join(dir, 'corrupt.ts'), whole.subarray(0, Math.floor(whole.length / 2)));
   await writeFile(join(dir, 'garbage.mp4'), Buffer.from('this is not a video at all'));

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { locateFfmpeg } from '../../src/decode/ffmpeg-binary.ts';
 import { ClipProbeError, parseClipInfo, probeClip } from '../../src/decode/probe-clip.ts';
+import { writeTestClip } from '../helpers/test-clip.ts';
 
 let dir: string;
 let ffmpegPath: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bf-probe-'));
-  ffmpegPath = (await locateFfmpeg())!.path;
-  await promisify(execFile)(ffmpegPath, [
-    ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25', '-t', '0.4'],
-    join(dir, 'clip.mp4'),
-  ]);
+  ffmpegPath = await writeTestClip(join(dir, 'clip.mp4'), { fps: 25, seconds: 0.4 });
 });
 after(() => rm(dir, { recursive: true, force: true }));
 

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import { after, before, test } from 'node:test';
 import { configSchema } from '../../src/config/schema.ts';
-import { locateFfmpeg } from '../../src/decode/ffmpeg-binary.ts';
 import { startCameraRole } from '../../workers/camera-role.ts';
 import { CAMERA_STATUS_PUBLISH_MS, CameraStore } from '../../src/store/camera-store.ts';
 import type { RedisKeys } from '../../src/store/redis-keys.ts';
 import { testRedis } from '../helpers/redis.ts';
+import { writeTestClip } from '../helpers/test-clip.ts';
 import { until } from '../helpers/until.ts';
 
 let redis: Redis;
@@ -21,18 +19,7 @@ let dir = '';
 before(async () => {
   ({ redis, keys, cleanup } = await testRedis());
   dir = await mkdtemp(join(tmpdir(), 'bf-registry-'));
-  const ffmpeg = await locateFfmpeg();
-  await promisify(execFile)(ffmpeg!.path, [
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=size=160x120:rate=10',
-    '-t',
-    '2',
-    join(dir, 'clip.mp4'),
-  ]);
+  await writeTestClip(join(dir, 'clip.mp4'));
 });
 after(async () => {
   await cleanup();
