@@ -111,6 +111,25 @@ export const tiledSsdSchema = z.strictObject({
   maxInputFaceSize: z.number().min(16).default(256),
 });
 
+export const tiledSmallSchema = z.strictObject({
+  type: z.literal('tiled-small'),
+  ...tiled,
+  /** Directory of BridgeFace's small-face net. Default: models/small-face (shipped). */
+  smallFaceModelDir: z.string().optional(),
+  /** Face-centre score threshold. Default 0.5. */
+  scoreThreshold: z.number().min(0).max(1).default(0.5),
+  /**
+   * Face side in network px the small-face net finds reliably (it is trained on 12–44 px): at 16 the
+   * finest level runs at scale ~1 on the frame, where face-api's tiny net needs 44 (2.75x upscaling,
+   * ~7.6x the pixels). Default 16.
+   */
+  inputFaceSize: z.number().min(8).default(16),
+  /** Largest face side in network px searched at one scale. Default 32 (one octave per level). */
+  maxInputFaceSize: z.number().min(16).default(32),
+  /** Largest tile side in network px (multiple of 8). Default 640. */
+  maxTileInput: z.number().int().min(64).default(640),
+});
+
 export const plainTinySchema = z.strictObject({
   type: z.literal('plain-tiny'),
   ...common,
@@ -131,11 +150,13 @@ export const plainSsdSchema = z.strictObject({
 
 export type TiledTinyOptions = z.output<typeof tiledTinySchema>;
 export type TiledSsdOptions = z.output<typeof tiledSsdSchema>;
+export type TiledSmallOptions = z.output<typeof tiledSmallSchema>;
 
 /** What callers pass to `createFaceDetector`: `type` plus any options (defaults fill the rest). */
 export type FaceDetectorOptions =
   | z.input<typeof tiledTinySchema>
   | z.input<typeof tiledSsdSchema>
+  | z.input<typeof tiledSmallSchema>
   | z.input<typeof plainTinySchema>
   | z.input<typeof plainSsdSchema>;
 
@@ -149,6 +170,7 @@ export type FaceDetectorType = FaceDetectorOptions['type'];
 export const DETECTOR_SCHEMAS = {
   'tiled-tiny': tiledTinySchema,
   'tiled-ssd': tiledSsdSchema,
+  'tiled-small': tiledSmallSchema,
   'plain-tiny': plainTinySchema,
   'plain-ssd': plainSsdSchema,
 } as const;
@@ -167,6 +189,7 @@ const SIZED_TYPES: ReadonlySet<string> = new Set(
 export const detectorSectionSchema = z.discriminatedUnion('type', [
   tiledTinySchema.extend({ minFaceSize: minFaceSizeSchema.optional() }),
   tiledSsdSchema.extend({ minFaceSize: minFaceSizeSchema.optional() }),
+  tiledSmallSchema.extend({ minFaceSize: minFaceSizeSchema.optional() }),
   plainTinySchema,
   plainSsdSchema,
 ]);

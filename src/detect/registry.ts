@@ -3,7 +3,7 @@ import { initBackend } from '../runtime/backend.ts';
 import { loadSsdNet, loadTinyFaceNet } from './face-api-nets.ts';
 import { DETECTOR_SCHEMAS, type FaceDetectorOptions } from './options.ts';
 import { PlainDetector } from './plain-detector.ts';
-import { SSD_INPUT, createSsdTileNet, createTinyTileNet } from './tile-nets.ts';
+import { SSD_INPUT, createSmallFaceTileNet, createSsdTileNet, createTinyTileNet } from './tile-nets.ts';
 import { TiledDetector } from './tiled-detector.ts';
 import type { FaceDetector } from './types.ts';
 
@@ -67,6 +67,11 @@ registerFaceDetector('tiled-tiny', {
 registerFaceDetector('tiled-ssd', {
   schema: DETECTOR_SCHEMAS['tiled-ssd'],
   create: async (o) => new TiledDetector('tiled-ssd', await createSsdTileNet(o.modelDir), o),
+});
+
+registerFaceDetector('tiled-small', {
+  schema: DETECTOR_SCHEMAS['tiled-small'],
+  create: async (o) => new TiledDetector('tiled-small', await createSmallFaceTileNet(o.smallFaceModelDir), o),
 });
 
 registerFaceDetector('plain-tiny', {

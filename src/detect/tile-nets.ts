@@ -7,6 +7,11 @@ import {
   type SsdNet,
   type TinyFaceNet,
 } from './face-api-nets.ts';
+import { loadModelFromDir } from '../models/student/model-io.ts';
+import { smallFaceModelDir } from '../models/model-paths.ts';
+import { foldBatchNorm } from '../runtime/fold-batch-norm.ts';
+import { decodeCentreHeatmap } from './small-face-decode.ts';
+import { SMALL_FACE_ALIGN, SMALL_FACE_REFERENCE_SIDE, SMALL_FACE_STRIDE } from './small-face-net.ts';
 import { decodeTinyYoloGrid, TINY_FACE_STRIDE, type GridDetection } from './tiny-yolo-decode.ts';
 
 /**
@@ -104,6 +109,55 @@ export async function createSsdTileNet(modelDir?: string): Promise<TileNet> {
         boxesT?.dispose();
         scoresT?.dispose();
       }
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      net.dispose();
+    },
+  };
+}
+
+/**
+ * BridgeFace's small-face net (small-face-net.ts), trained by `bridgeface train-detector`: fully
+ * convolutional, any input whose sides are multiples of 8, BatchNorm folded at load.
+ */
+export async function createSmallFaceTileNet(modelDir = smallFaceModelDir()): Promise<TileNet> {
+  const trained = await loadModelFromDir(modelDir);
+  let net: tf.LayersModel;
+  try {
+    net = foldBatchNorm(trained);
+  } finally {
+    trained.dispose();
+  }
+  let disposed = false;
+  return {
+    align: SMALL_FACE_ALIGN,
+    async run(batch, scoreThreshold) {
+      const [n, h, w] = batch.shape;
+      const out = tf.tidy(() => net.predict(batch) as tf.Tensor4D);
+      let raw: Float32Array;
+      try {
+        raw = (await out.data()) as Float32Array;
+      } finally {
+        out.dispose();
+      }
+      const gridHeight = h / SMALL_FACE_STRIDE;
+      const gridWidth = w / SMALL_FACE_STRIDE;
+      const per = raw.length / n;
+      const result: GridDetection[][] = [];
+      for (let i = 0; i < n; i++) {
+        result.push(
+          decodeCentreHeatmap(raw.subarray(i * per, (i + 1) * per), {
+            gridWidth,
+            gridHeight,
+            stride: SMALL_FACE_STRIDE,
+            referenceSide: SMALL_FACE_REFERENCE_SIDE,
+            scoreThreshold,
+          }),
+        );
+      }
+      return result;
     },
     dispose() {
       if (disposed) return;

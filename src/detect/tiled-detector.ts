@@ -5,7 +5,7 @@ import { cropAndResizeBox, viewBoxToFrame, type View } from './box-mapping.ts';
 import { filterBySize, filterIgnoreZones } from './ignore-zones.ts';
 import { MotionGate } from './motion.ts';
 import { nonMaxSuppression } from './nms.ts';
-import type { TiledSsdOptions, TiledTinyOptions } from './options.ts';
+import type { TiledSmallOptions, TiledSsdOptions, TiledTinyOptions } from './options.ts';
 import {
   expandBox,
   layoutTiles,
@@ -71,9 +71,9 @@ export class TiledDetector implements FaceDetector {
   private disposed = false;
 
   constructor(
-    readonly type: 'tiled-tiny' | 'tiled-ssd',
+    readonly type: 'tiled-tiny' | 'tiled-ssd' | 'tiled-small',
     private readonly net: TileNet,
-    private readonly options: TiledTinyOptions | TiledSsdOptions,
+    private readonly options: TiledTinyOptions | TiledSsdOptions | TiledSmallOptions,
   ) {
     const o = options;
     if (o.maxFaceSize < o.minFaceSize) {

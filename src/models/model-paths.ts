@@ -17,6 +17,11 @@ export function studentModelDir(): string {
   return studentDirSetting() ?? join(REPO_ROOT, 'models', 'student');
 }
 
+/** Where BridgeFace's own small-face detector ships in the repository (tfjs layers format). */
+export function smallFaceModelDir(): string {
+  return join(REPO_ROOT, 'models', 'small-face');
+}
+
 /** The face-api model files BridgeFace needs (manifest + weights of each net). */
 export const FACE_API_MODELS = [
   'ssd_mobilenetv1_model',
