@@ -5,14 +5,16 @@ import type { Box } from '../image/box.ts';
 import { decodeImage } from '../image/decode.ts';
 import { areaResampleFloat } from '../image/resize.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
+import { warpToChip } from '../models/teacher/warp.ts';
 import type { Rng } from '../util/random.ts';
 
 /**
  * Training tiles for the small-face detector: real faces (LFW DevTrain photos with their known face
  * box) shrunk by area averaging to 8–56 px and pasted with 0.2–0.65 of their side as context (from a
  * tight head crop to the whole photo: hair, shoulders, the photo's own background) into crops of real
- * CCTV frames and of procedural clutter, then degraded the way cameras degrade them (greyscale, gain,
- * blur, sensor noise, JPEG). Pasted non-face patches (shoulders, backgrounds, other frames) with the
+ * CCTV frames and of procedural clutter, half of them rolled (±35°: heads tilt) or colour-cast (white
+ * balance, tinted light), then degraded the way cameras degrade them (greyscale, gain, blur, sensor
+ * noise, JPEG). Pasted non-face patches (shoulders, backgrounds, other frames) with the
  * same feathered border teach the net that a pasted square is not a face.
  *
  * Labels are exact (the paste geometry). Faces outside `positiveRange` are neither positive nor
@@ -52,6 +54,8 @@ export interface DetectorSample {
 }
 
 const SIZE_RANGE: readonly [number, number] = [8, 56];
+/** Side of a rolled photo copy (px). */
+const ROLL_CHIP = 128;
 /** Largest context margin of a paste, as a fraction of the pasted box's side. */
 const MAX_CONTEXT = 0.65;
 
@@ -85,7 +89,8 @@ export async function renderDetectorSample(
     // background would cover an earlier face that is still labelled.
     const patch = { x, y, width: P, height: P };
     if (occupied.some((o) => overlaps(o, patch))) continue;
-    const source = sources.faces[rng.int(0, sources.faces.length - 1)]!;
+    const photo = sources.faces[rng.int(0, sources.faces.length - 1)]!;
+    const source = rng.bernoulli(0.5) ? rollAndCast(photo, rng) : photo;
     pasteFace(frame, source, x, y, size, { context, feather: rng.uniform(0.3, 1) });
     occupied.push(patch);
     if (size >= lo && size <= hi) faces.push(faceBox);
@@ -103,6 +108,37 @@ export async function renderDetectorSample(
   }
   const pixels = await degrade(frame, rng);
   return { pixels, tile: T, faces, ignore };
+}
+
+/**
+ * The photo rolled about its face centre by up to ±35° and its channels scaled by 0.7–1.3 each:
+ * a tilted head under tinted light. The face box keeps its side (the box convention is the face's
+ * size, not the rotated square's bounding box).
+ */
+function rollAndCast(source: FaceSource, rng: Rng): FaceSource {
+  const { image, face } = source;
+  const angle = (rng.uniform(-35, 35) * Math.PI) / 180;
+  const a = Math.cos(angle);
+  const b = Math.sin(angle);
+  // Rendered at ROLL_CHIP px: pastes are at most 56 px faces in ~130 px patches, so the full-size photo
+  // would only be averaged down again (and cost 4x the warp).
+  const k = Math.max(image.width, image.height) / ROLL_CHIP;
+  const h = ROLL_CHIP / 2;
+  const cx = face.x + face.width / 2;
+  const cy = face.y + face.height / 2;
+  const [ka, kb] = [a * k, b * k];
+  const rolled = warpToChip(
+    image,
+    { a: ka, b: kb, tx: cx - ka * h + kb * h, ty: cy - kb * h - ka * h },
+    ROLL_CHIP,
+  );
+  if (rng.bernoulli(0.5)) {
+    const gains = [rng.uniform(0.7, 1.3), rng.uniform(0.7, 1.3), rng.uniform(0.7, 1.3)];
+    const d = rolled.data;
+    for (let i = 0; i < d.length; i++) d[i] = Math.min(255, d[i]! * gains[i % 3]!);
+  }
+  const fs = Math.max(face.width, face.height) / k;
+  return { image: rolled, face: { x: h - fs / 2, y: h - fs / 2, width: fs, height: fs } };
 }
 
 /** Boxes overlap once grown by `margin` px. */
