@@ -75,10 +75,10 @@ import { locateFfmpeg } from '../src/decode/ffmpeg-binary.ts';
 import { quantile } from '../src/util/quantile.ts';
 import { createRng } from '../src/util/random.ts';
 import { exitUnlessPresent } from './data.ts';
+import { tinyTileReferenceMs } from './reference.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { pasteFace, patchSide, type FaceSource } from '../src/detect/composite.ts';
 import { MotionGate } from '../src/detect/motion.ts';
-import { createTinyTileNet } from '../src/detect/tile-nets.ts';
 import { TrackRegions } from '../src/detect/track-regions.ts';
 import { FaceTracker } from '../src/track/face-tracker.ts';
 import {
@@ -287,29 +287,7 @@ interface Timing {
   scans: number;
 }
 
-// ---------------------------------------------------------------- machine-speed reference
-/**
- * These VMs drift ±40% and share their cores: a fixed workload timed in the same run (the tiny face
- * net on one 640x480 tile, median of 7) lets ms/frame be compared across runs as a ratio.
- */
-async function referenceMs(): Promise<number> {
-  const net = await createTinyTileNet();
-  const tile = tf.fill([1, 480, 640, 3], 120) as tf.Tensor4D;
-  try {
-    await net.run(tile, 0.5);
-    const times: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const t = performance.now();
-      await net.run(tile, 0.5);
-      times.push(performance.now() - t);
-    }
-    return times.sort((a, b) => a - b)[3]!;
-  } finally {
-    tile.dispose();
-    net.dispose();
-  }
-}
-const referenceStart = await referenceMs();
+const referenceStart = await tinyTileReferenceMs();
 
 // ---------------------------------------------------------------- run
 const t0 = performance.now();
@@ -406,7 +384,7 @@ if (opts.faceFreeFrames > 0) {
     process.stderr.write(`${n}: ${t.fp} false positives on ${t.frames} face-free frames\n`);
   }
 }
-const referenceEnd = await referenceMs();
+const referenceEnd = await tinyTileReferenceMs();
 for (const d of detectors.values()) d.dispose();
 
 // ---------------------------------------------------------------- report

@@ -5,15 +5,20 @@
  * ../shared/data/cctv/vtest.avi) when present; without it only the demo clip runs.
  *
  *   npm run bench:pipeline [-- --json out.json] [--model teacher|student] [--max-seconds 60] [--cctv-clip f]
+ *                          [--detector tiled-small|tiled-tiny]
  *
  * Reports frames/s, faces/s, frame-to-event latency p50/p95 (event-stream write time minus the wall
  * time of the frame the decision's best crop came from: includes tracking hold-back, queueing and
- * embedding), drops, detect ms/frame and embed ms/batch.
+ * embedding), drops, detect ms/frame and embed ms/batch. Frames are read as fast as the process takes
+ * them (not at the clip's pace), so frames/s ÷ 5 is how many 5 fps cameras this one process would keep
+ * up with (`cameras_at_5fps`; FFmpeg decodes in its own process). The JSON records the machine-speed
+ * reference measured in the same run (bench/reference.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { cpus, loadavg } from 'node:os';
 import { Queue } from 'bullmq';
 import { configSchema, type BridgefaceConfig } from '../src/config/schema.ts';
 import { ensureDemoAssets } from '../src/demo/demo-assets.ts';
@@ -30,6 +35,8 @@ import { RedisKeys } from '../src/store/redis-keys.ts';
 import { deleteAllKeys } from '../src/store/delete-keys.ts';
 import { WatchlistStore } from '../src/store/watchlist-store.ts';
 import { quantile } from '../src/util/quantile.ts';
+import { tinyTileReferenceMs } from './reference.ts';
+import { initBackend } from '../src/runtime/backend.ts';
 
 interface ClipResult {
   readonly clip: string;
@@ -48,7 +55,19 @@ interface ClipResult {
   readonly detect_ms_per_frame: number;
   readonly embed_ms_per_batch: number;
   readonly embed_batches: number;
+  readonly detector: string;
+  readonly cameras_at_5fps: number;
 }
+
+/**
+ * The detector settings per type: the demo's for face-api's tiny net (threshold 0.3 on soft faces),
+ * the schema defaults for the small-face net; both from 14 px faces.
+ */
+const DETECTORS = {
+  'tiled-tiny': { type: 'tiled-tiny', minFaceSize: 14, scoreThreshold: 0.3 },
+  'tiled-small': { type: 'tiled-small', minFaceSize: 14 },
+} as const;
+type DetectorChoice = keyof typeof DETECTORS;
 
 async function metricSum(m: PipelineMetrics, name: string, suffix = ''): Promise<number> {
   const v = await m.registry.getSingleMetric(name)?.get();
@@ -62,13 +81,14 @@ async function runClip(
   url: string,
   model: string,
   maxSeconds: number,
+  detector: DetectorChoice,
   enrol?: readonly { name: string; photo: Buffer; photoPath: string }[],
 ): Promise<ClipResult> {
   const prefix = `bfbench-${randomBytes(4).toString('hex')}`;
   const config: BridgefaceConfig = configSchema.parse({
     redis: { prefix },
     cameras: [{ id: clip, url, fps: 5, width: 768, height: 576 }],
-    detector: { type: 'tiled-tiny', minFaceSize: 14, scoreThreshold: 0.3 },
+    detector: DETECTORS[detector],
     embed: { model, concurrency: 2 },
     queue: { batchWaitMs: 50 },
   });
@@ -118,6 +138,7 @@ async function runClip(
     return {
       clip,
       model,
+      detector,
       frames,
       seconds: Number(seconds.toFixed(2)),
       frames_per_second: Number((frames / seconds).toFixed(2)),
@@ -134,6 +155,7 @@ async function runClip(
       detect_ms_per_frame: Number(((1000 * detectSum) / Math.max(1, detectCount)).toFixed(1)),
       embed_ms_per_batch: Number(((1000 * embedSum) / Math.max(1, embedCount)).toFixed(1)),
       embed_batches: embedCount,
+      cameras_at_5fps: Number((frames / seconds / 5).toFixed(2)),
     };
   } finally {
     await deleteAllKeys(redis, keys).catch(() => {});
@@ -145,8 +167,10 @@ function table(rows: readonly ClipResult[]): string {
   const cols: (keyof ClipResult)[] = [
     'clip',
     'model',
+    'detector',
     'frames',
     'frames_per_second',
+    'cameras_at_5fps',
     'faces_embedded',
     'faces_per_second',
     'latency_ms_p50',
@@ -173,22 +197,43 @@ async function main(): Promise<void> {
       'a 768x576 CCTV clip run after the demo clip',
       '../shared/data/cctv/vtest.avi',
     )
+    .addOption(
+      new Option('--detector <type>', "the camera role's detector")
+        .choices(Object.keys(DETECTORS))
+        .default('tiled-small'),
+    )
     .parse()
-    .opts<{ json?: string; model?: string; maxSeconds: string; cctvClip: string }>();
+    .opts<{
+      json?: string;
+      model?: string;
+      maxSeconds: string;
+      cctvClip: string;
+      detector: DetectorChoice;
+    }>();
   const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
   const model = values.model ?? (hasStudent ? 'student' : 'teacher');
   const maxSeconds = Number(values.maxSeconds);
   const results: ClipResult[] = [];
+  await initBackend();
+  const load = [loadavg()[0]!];
+  const reference = [await tinyTileReferenceMs()];
   const demo = await ensureDemoAssets();
-  results.push(await runClip('demo', demo.clipPath, model, maxSeconds, demo.watchlist));
+  results.push(await runClip('demo', demo.clipPath, model, maxSeconds, values.detector, demo.watchlist));
   if ((await stat(values.cctvClip).catch(() => null)) !== null) {
-    results.push(await runClip('vtest', values.cctvClip, model, maxSeconds));
+    results.push(await runClip('vtest', values.cctvClip, model, maxSeconds, values.detector));
   } else {
     console.log(`skipping the CCTV clip: ${values.cctvClip} is not present (--cctv-clip)`);
   }
+  reference.push(await tinyTileReferenceMs());
+  load.push(loadavg()[0]!);
   console.log(table(results));
+  console.log(
+    `reference (face-api tiny net, one 640x480 tile): ${reference.map((r) => r.toFixed(0)).join(' → ')} ms; ` +
+      `load ${load.map((l) => l.toFixed(1)).join(' → ')}`,
+  );
   if (values.json) {
-    await writeFile(values.json, JSON.stringify({ results }, null, 2));
+    const machine = { reference_tiny_tile_ms: reference, load_average_1m: load, cpus: cpus().length };
+    await writeFile(values.json, JSON.stringify({ machine, results }, null, 2));
     console.log(`written ${values.json}`);
   }
   process.exit(0);
