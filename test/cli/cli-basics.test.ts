@@ -38,9 +38,19 @@ test('every command and subcommand has a description; defaults are shown one way
       assert.match(line, /^ {2}\S.*\S {2,}\S/, `"${line.trim()}" has a description`);
   }
   const helps = await Promise.all(
-    ['demo', 'serve', 'replay', 'run', 'eval', 'loadgen', 'doctor', 'enroll', 'train', 'calibrate'].map((c) =>
-      cli([c, '--help']),
-    ),
+    [
+      'demo',
+      'serve',
+      'replay',
+      'run',
+      'eval',
+      'loadgen',
+      'doctor',
+      'enroll',
+      'train',
+      'train-detector',
+      'calibrate',
+    ].map((c) => cli([c, '--help'])),
   );
   for (const h of helps) assert.doesNotMatch(h.stdout, /\(default [^:]/, 'defaults read "(default: …)"');
 });

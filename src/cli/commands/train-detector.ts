@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadDetectorSources } from '../../distill/detector-sources.ts';
@@ -29,7 +29,7 @@ interface TrainDetectorCliOptions {
 function frameRange(value: string): [number, number] {
   const m = /^(\d+):(\d+)$/.exec(value);
   if (!m || Number(m[2]) <= Number(m[1]))
-    throw new Error(`--frames: expected FIRST:END with END > FIRST, got "${value}"`);
+    throw new InvalidArgumentError(`expected FIRST:END with END > FIRST, got "${value}"`);
   return [Number(m[1]), Number(m[2])];
 }
 
@@ -133,11 +133,13 @@ export function register(program: Command): void {
     .description('train the small-face detector (tiled-small) on LFW DevTrain faces pasted into CCTV frames')
     .requiredOption('--data <dir>', 'LFW root (the folder holding peopleDevTrain.txt)')
     .requiredOption('--clip <file>', 'a CCTV clip whose frames are the backgrounds')
-    .option(
-      '--frames <first:end>',
-      'clip frames to use (keep them apart from the frames bench:detect scores)',
-      frameRange,
-      [620, 795] as [number, number],
+    .addOption(
+      new Option(
+        '--frames <first:end>',
+        'clip frames to use (keep them apart from the frames bench:detect scores)',
+      )
+        .argParser(frameRange)
+        .default([620, 795], '620:795'),
     )
     .option('--frame-step <n>', 'use every n-th frame of the range', positiveInt('--frame-step'), 5)
     .option(
@@ -147,7 +149,7 @@ export function register(program: Command): void {
       1500,
     )
     .option('--out <dir>', 'output directory (model, checkpoints)', 'artifacts/train-detector')
-    .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 12)
+    .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 14)
     .option('--steps <n>', 'steps per epoch', positiveInt('--steps'), 250)
     .option('--batch <n>', 'tiles per step', positiveInt('--batch'), 32)
     .option('--lr <x>', 'peak learning rate (Adam)', numberIn('--lr', 1e-5, 1), 2e-3)
