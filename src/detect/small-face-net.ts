@@ -37,6 +37,16 @@ export const SMALL_FACE_STRIDE = 4;
 export const SMALL_FACE_ALIGN = 8;
 /** Face side (input px) that channel 1 = 0 stands for. */
 export const SMALL_FACE_REFERENCE_SIDE = 16;
+/**
+ * From the box the net is trained on to the pipeline's detector-box convention. The net learns the
+ * LFW face box (the central 110x110 of a deep-funnelled 250x250 photo); the pipeline's crop geometry
+ * (detect/chip-window.ts) is calibrated on face-api's tiny detector, whose median box on LFW DevTest
+ * photos is x 64–183, y 83–197 (bench/detect.ts): 1.082x the side, centre 0.136 of the side lower
+ * (x within 0.014: no shift). Mapping every small-net box this way gives the embedder the chip the
+ * student was trained on, and keeps box sizes comparable across detector types.
+ */
+export const SMALL_FACE_BOX_TO_DETECTOR = Object.freeze({ side: 119 / 110, dy: 15 / 110 });
+
 /** Channels of the head. */
 export const SMALL_FACE_HEAD_CHANNELS = 4;
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Box } from '../image/box.ts';
 import {
   loadSsdNet,
   loadTinyFaceNet,
@@ -11,7 +12,12 @@ import { loadModelFromDir } from '../models/student/model-io.ts';
 import { smallFaceModelDir } from '../models/model-paths.ts';
 import { foldBatchNorm } from '../runtime/fold-batch-norm.ts';
 import { decodeCentreHeatmap } from './small-face-decode.ts';
-import { SMALL_FACE_ALIGN, SMALL_FACE_REFERENCE_SIDE, SMALL_FACE_STRIDE } from './small-face-net.ts';
+import {
+  SMALL_FACE_ALIGN,
+  SMALL_FACE_BOX_TO_DETECTOR,
+  SMALL_FACE_REFERENCE_SIDE,
+  SMALL_FACE_STRIDE,
+} from './small-face-net.ts';
 import { decodeTinyYoloGrid, TINY_FACE_STRIDE, type GridDetection } from './tiny-yolo-decode.ts';
 
 /**
@@ -118,6 +124,14 @@ export async function createSsdTileNet(modelDir?: string): Promise<TileNet> {
   };
 }
 
+/** A small-face net box (LFW face-box convention) in the detector-box convention (see the constant). */
+export function smallFaceBoxToDetector(box: Box): Box {
+  const side = Math.max(box.width, box.height) * SMALL_FACE_BOX_TO_DETECTOR.side;
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2 + SMALL_FACE_BOX_TO_DETECTOR.dy * Math.max(box.width, box.height);
+  return { x: cx - side / 2, y: cy - side / 2, width: side, height: side };
+}
+
 /**
  * BridgeFace's small-face net (small-face-net.ts), trained by `bridgeface train-detector`: fully
  * convolutional, any input whose sides are multiples of 8, BatchNorm folded at load.
@@ -147,15 +161,14 @@ export async function createSmallFaceTileNet(modelDir = smallFaceModelDir()): Pr
       const per = raw.length / n;
       const result: GridDetection[][] = [];
       for (let i = 0; i < n; i++) {
-        result.push(
-          decodeCentreHeatmap(raw.subarray(i * per, (i + 1) * per), {
-            gridWidth,
-            gridHeight,
-            stride: SMALL_FACE_STRIDE,
-            referenceSide: SMALL_FACE_REFERENCE_SIDE,
-            scoreThreshold,
-          }),
-        );
+        const found = decodeCentreHeatmap(raw.subarray(i * per, (i + 1) * per), {
+          gridWidth,
+          gridHeight,
+          stride: SMALL_FACE_STRIDE,
+          referenceSide: SMALL_FACE_REFERENCE_SIDE,
+          scoreThreshold,
+        });
+        result.push(found.map((d) => ({ ...d, box: smallFaceBoxToDetector(d.box) })));
       }
       return result;
     },

@@ -11,7 +11,7 @@ import {
   SMALL_FACE_REFERENCE_SIDE,
   SMALL_FACE_STRIDE,
 } from '../../src/detect/small-face-net.ts';
-import { createSmallFaceTileNet } from '../../src/detect/tile-nets.ts';
+import { createSmallFaceTileNet, smallFaceBoxToDetector } from '../../src/detect/tile-nets.ts';
 import { saveModelToDir } from '../../src/models/student/model-io.ts';
 import { initBackend } from '../../src/runtime/backend.ts';
 import { createRng } from '../../src/util/random.ts';
@@ -178,7 +178,7 @@ describe('createSmallFaceTileNet', () => {
     }
   });
 
-  it('matches the unfolded saved model decoded the same way (BatchNorm folded at load)', async () => {
+  it('matches the unfolded saved model decoded the same way (BatchNorm folded at load), boxes in the detector convention', async () => {
     const net = await createSmallFaceTileNet(dir);
     const batch = noiseBatch(2, 32, 48, 2);
     try {
@@ -197,7 +197,7 @@ describe('createSmallFaceTileNet', () => {
         });
         assert.equal(result[i]!.length, expected.length, `tile ${i}`);
         result[i]!.forEach((d, k) => {
-          const e = expected[k]!;
+          const e = { ...expected[k]!, box: smallFaceBoxToDetector(expected[k]!.box) };
           assert.ok(Math.abs(d.score - e.score) < 1e-3, `score ${d.score} vs ${e.score}`);
           for (const key of ['x', 'y', 'width', 'height'] as const) {
             assert.ok(Math.abs(d.box[key] - e.box[key]) < 1e-2, `${key} ${d.box[key]} vs ${e.box[key]}`);
@@ -224,5 +224,21 @@ describe('createSmallFaceTileNet', () => {
     batch.dispose();
     net.dispose();
     assert.equal(tf.memory().numTensors, base, 'dispose frees everything the tile net created');
+  });
+});
+
+describe('smallFaceBoxToDetector', () => {
+  it('maps the LFW face box onto face-api tiny’s median box of the same photos', () => {
+    // LFW deep-funnelled: face box [70, 180)²; tiny's median box there: x 64–183, y 83–197.
+    const b = smallFaceBoxToDetector({ x: 70, y: 70, width: 110, height: 110 });
+    assert.ok(Math.abs(b.width - 119) < 1e-9 && Math.abs(b.height - 119) < 1e-9);
+    assert.ok(Math.abs(b.x + b.width / 2 - 125) < 1e-9, 'no horizontal shift');
+    assert.ok(Math.abs(b.y + b.height / 2 - 140) < 1e-9, 'centre moves down to tiny’s');
+  });
+
+  it('scales with the box: a 16 px face becomes a ~17.3 px detector box 2.2 px lower', () => {
+    const b = smallFaceBoxToDetector({ x: 0, y: 0, width: 16, height: 16 });
+    assert.ok(Math.abs(b.width - (16 * 119) / 110) < 1e-9);
+    assert.ok(Math.abs(b.y + b.height / 2 - (8 + (16 * 15) / 110)) < 1e-9);
   });
 });
