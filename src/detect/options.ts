@@ -128,6 +128,12 @@ export const tiledSmallSchema = z.strictObject({
   maxInputFaceSize: z.number().min(16).default(32),
   /** Largest tile side in network px (multiple of 8). Default 640. */
   maxTileInput: z.number().int().min(64).default(640),
+  /**
+   * Candidates at least this large (frame px) must be confirmed by face-api's tiny detector on a
+   * window around them (detect/face-verifier.ts): at coarse levels a shrunk façade can pass for a
+   * face, and at these sizes the tiny net is reliable and cheap. `false` turns it off. Default 40.
+   */
+  verifyMinSide: z.union([z.literal(false), z.number().min(8)]).default(40),
 });
 
 export const plainTinySchema = z.strictObject({

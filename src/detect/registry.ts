@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { initBackend } from '../runtime/backend.ts';
 import { loadSsdNet, loadTinyFaceNet } from './face-api-nets.ts';
 import { DETECTOR_SCHEMAS, type FaceDetectorOptions } from './options.ts';
+import { FaceVerifier } from './face-verifier.ts';
 import { PlainDetector } from './plain-detector.ts';
 import { SSD_INPUT, createSmallFaceTileNet, createSsdTileNet, createTinyTileNet } from './tile-nets.ts';
 import { TiledDetector } from './tiled-detector.ts';
@@ -71,7 +72,14 @@ registerFaceDetector('tiled-ssd', {
 
 registerFaceDetector('tiled-small', {
   schema: DETECTOR_SCHEMAS['tiled-small'],
-  create: async (o) => new TiledDetector('tiled-small', await createSmallFaceTileNet(o.smallFaceModelDir), o),
+  create: async (o) => {
+    const net = await createSmallFaceTileNet(o.smallFaceModelDir);
+    const verifier =
+      o.verifyMinSide === false
+        ? undefined
+        : new FaceVerifier(await createTinyTileNet(o.modelDir), { minSide: o.verifyMinSide });
+    return new TiledDetector('tiled-small', net, o, verifier);
+  },
 });
 
 registerFaceDetector('plain-tiny', {

@@ -5,6 +5,7 @@ import { cropAndResizeBox, viewBoxToFrame, type View } from './box-mapping.ts';
 import { filterBySize, filterIgnoreZones } from './ignore-zones.ts';
 import { MotionGate } from './motion.ts';
 import { nonMaxSuppression } from './nms.ts';
+import type { FaceVerifier } from './face-verifier.ts';
 import type { TiledSmallOptions, TiledSsdOptions, TiledTinyOptions } from './options.ts';
 import {
   expandBox,
@@ -74,6 +75,8 @@ export class TiledDetector implements FaceDetector {
     readonly type: 'tiled-tiny' | 'tiled-ssd' | 'tiled-small',
     private readonly net: TileNet,
     private readonly options: TiledTinyOptions | TiledSsdOptions | TiledSmallOptions,
+    /** A second opinion on large candidates (see face-verifier.ts); none by default. */
+    private readonly verifier?: FaceVerifier,
   ) {
     const o = options;
     if (o.maxFaceSize < o.minFaceSize) {
@@ -222,7 +225,8 @@ export class TiledDetector implements FaceDetector {
       }
     }
     const sized = filterBySize(found, 0.75 * o.minFaceSize, 1.5 * o.maxFaceSize);
-    const kept = nonMaxSuppression(filterIgnoreZones(sized, o.ignoreZones), { iouThreshold: o.nmsIou });
+    const merged = nonMaxSuppression(filterIgnoreZones(sized, o.ignoreZones), { iouThreshold: o.nmsIou });
+    const kept = this.verifier ? await this.verifier.verify(frame, merged) : merged;
     this.stats = {
       batches,
       tiles: views.length,
@@ -248,5 +252,6 @@ export class TiledDetector implements FaceDetector {
     if (this.disposed) return;
     this.disposed = true;
     this.net.dispose();
+    this.verifier?.dispose();
   }
 }
