@@ -105,6 +105,9 @@ interface BenchConfig {
   readonly tracked: boolean;
 }
 
+/** tiled-small's first default pyramid: 16 px faces at scale 1, one octave per level. */
+const SMALL_16 = { inputFaceSize: 16, maxInputFaceSize: 32 } as const;
+
 /** The detector configurations compared; the key is the report name. */
 const CONFIGS: Record<string, BenchConfig> = {
   'plain-tiny-416': { options: { type: 'plain-tiny', inputSize: 416 }, tracked: false },
@@ -129,6 +132,22 @@ const CONFIGS: Record<string, BenchConfig> = {
   'tiled-small-full': { options: { type: 'tiled-small', motion: false }, tracked: false },
   'tiled-small-track': { options: { type: 'tiled-small', scanEvery: SCAN_EVERY }, tracked: true },
   'tiled-small-track-every': { options: { type: 'tiled-small', scanEvery: 1 }, tracked: true },
+  // Variants measured when choosing tiled-small's defaults (docs/BENCHMARKS.md): the first default
+  // (inputFaceSize 16) with scanEvery 3 or lower thresholds, and the finest level at 16 / 20 px.
+  'tiled-small-track-3': { options: { type: 'tiled-small', ...SMALL_16, scanEvery: 3 }, tracked: true },
+  'tiled-small-track-t40': {
+    options: { type: 'tiled-small', ...SMALL_16, scoreThreshold: 0.4 },
+    tracked: true,
+  },
+  'tiled-small-track-t30': {
+    options: { type: 'tiled-small', ...SMALL_16, scoreThreshold: 0.3 },
+    tracked: true,
+  },
+  'tiled-small-track-f16': { options: { type: 'tiled-small', ...SMALL_16 }, tracked: true },
+  'tiled-small-track-f20': {
+    options: { type: 'tiled-small', inputFaceSize: 20, maxInputFaceSize: 40 },
+    tracked: true,
+  },
 };
 const DEFAULT_DETECTORS = [
   'plain-tiny-608',

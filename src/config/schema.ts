@@ -168,7 +168,7 @@ export const configSchema = z.strictObject({
    * Detector plugin options; `type` picks the plugin, and the rest is checked against that plugin's
    * schema (src/detect/options.ts). A tiled type without `minFaceSize` takes each camera's `minFacePx`.
    */
-  detector: detectorSectionSchema.prefault({ type: 'tiled-tiny' }),
+  detector: detectorSectionSchema.prefault({ type: 'tiled-small' }),
   tracker: z
     .strictObject({
       iouThreshold: z.number().min(0).max(1).default(0.2),

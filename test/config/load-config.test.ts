@@ -88,7 +88,7 @@ test('the detector section is a union of the registered detectors: unknown types
     () => parseConfig({ detector: { type: 'plain-tiny', minFaceSize: 12 } }, {}),
     (e: unknown) => e instanceof ConfigError && /minFaceSize/.test(e.message),
   );
-  assert.equal(parseConfig({}, {}).detector.type, 'tiled-tiny');
+  assert.equal(parseConfig({}, {}).detector.type, 'tiled-small');
 });
 
 test("a camera's minFacePx fills a tiled detector's unset minFaceSize; its ignore zones add to the section's", () => {

@@ -9,9 +9,9 @@ import { runCli } from '../helpers/run-cli.ts';
 /**
  * The product's one job, as `npm start` shows it (issue 10): the demo enrols four people from one
  * photo each and names them when their 14–40 px faces cross the camera, with no wrong name and no
- * false alarm, at the shipped thresholds (the config defaults, never changed here). Issue 10 asks for
- * 3 of 4; the shipped student names 2 (Ada's 17 px lane is never detected, Cleo scores 0.57), so this
- * holds what is reached: before this work the demo named nobody.
+ * false alarm, at the shipped thresholds (the config defaults, never changed here): issue 10 asks for
+ * 3 of 4. With face-api's tiny detector it named 2 (Ada's 17 px tilted head was found in 1 frame of
+ * 40, Cleo's tinted face in 15 of 36); the small-face detector finds them in 39 and 28.
  */
 test('npm start names its watchlist people, with no wrong name and no false alarm', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'bf-demo-'));
@@ -22,7 +22,7 @@ test('npm start names its watchlist people, with no wrong name and no false alar
     const score = JSON.parse(await readFile(json, 'utf8')) as ReplayScore;
     const table = r.stdout.slice(r.stdout.indexOf('per person'));
     assert.equal(score.enrolled, 4);
-    assert.ok(score.enrolled_named >= 2, `named ${score.enrolled_named} of 4\n${table}`);
+    assert.ok(score.enrolled_named >= 3, `named ${score.enrolled_named} of 4\n${table}`);
     assert.equal(score.wrong_names, 0, table);
     assert.equal(score.false_alarms, 0, table);
     assert.equal(score.unassigned_match_events, 0, table);

@@ -58,6 +58,67 @@ test('tiled-tiny finds a 20 px face that plain-tiny at 416 misses; no tensor lea
   await assert.rejects(() => tiled.detect(frame), /after dispose/);
 });
 
+/** A 320x240 façade: a grid of lit and dark windows on a wall, the texture that fools face detectors. */
+function facade(): RgbImage {
+  const width = 320;
+  const height = 240;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inWindow = x % 24 >= 6 && x % 24 < 16 && y % 30 >= 8 && y % 30 < 22;
+      const lit = (Math.floor(x / 24) * 7 + Math.floor(y / 30) * 3) % 5 === 0;
+      const rgb = inWindow ? (lit ? [225, 205, 120] : [60, 62, 100]) : [170, 150, 140];
+      data.set(rgb, (y * width + x) * 3);
+    }
+  }
+  return { width, height, data };
+}
+
+test('tiled-small (the shipped small-face net) finds 14–28 px faces with ≥ 5x fewer pixels than tiled-tiny; no false faces', async () => {
+  await initBackend();
+  const before = tf.memory().numTensors;
+  const small = await createFaceDetector({
+    type: 'tiled-small',
+    motion: false,
+    minFaceSize: 14,
+    maxFaceSize: 40,
+  });
+  const tiny = await createFaceDetector({
+    type: 'tiled-tiny',
+    motion: false,
+    minFaceSize: 14,
+    maxFaceSize: 40,
+  });
+  try {
+    for (const size of [14, 20, 28]) {
+      const { frame, gt, background } = await scene(size);
+      const found = await small.detect(frame);
+      assert.ok(
+        found.some((d) => iou(d.box, gt) >= 0.3),
+        `${size} px: ${JSON.stringify(found)} vs ${JSON.stringify(gt)}`,
+      );
+      const smallPixels = small.lastStats()!.inputPixels;
+      await tiny.detect(frame);
+      assert.ok(
+        smallPixels * 5 < tiny.lastStats()!.inputPixels,
+        `${smallPixels} vs tiled-tiny ${tiny.lastStats()!.inputPixels} input pixels`,
+      );
+      // The background photo has four real faces of its own: every other detection is one of them.
+      const own = await small.detect(background);
+      for (const d of found.filter((f) => iou(f.box, gt) < 0.3))
+        assert.ok(
+          own.some((o) => iou(o.box, d.box) >= 0.5),
+          `${size} px: ${JSON.stringify(d)} is not a face`,
+        );
+    }
+    assert.deepEqual(await small.detect(facade()), [], 'a window-grid façade has no face');
+  } finally {
+    small.dispose();
+    tiny.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
+});
+
 test('motion gating skips a static frame; regionsOfInterest and ignore zones are honoured', async () => {
   await initBackend();
   const { frame, gt } = await scene(24);

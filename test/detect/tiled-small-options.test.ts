@@ -11,8 +11,8 @@ test("DETECTOR_SCHEMAS['tiled-small'] fills the small-face defaults", () => {
   assert.equal(DETECTOR_SCHEMAS['tiled-small'], tiledSmallSchema);
   const o = DETECTOR_SCHEMAS['tiled-small'].parse({ type: 'tiled-small' });
   assert.equal(o.type, 'tiled-small');
-  assert.equal(o.inputFaceSize, 16);
-  assert.equal(o.maxInputFaceSize, 32);
+  assert.equal(o.inputFaceSize, 18);
+  assert.equal(o.maxInputFaceSize, 36);
   assert.equal(o.scoreThreshold, 0.5);
   assert.equal(o.scanEvery, 4);
   // The shared tiled defaults come along.
@@ -56,7 +56,7 @@ test('the detector section accepts tiled-small without minFaceSize; the cameraâ€
   const section = detectorSectionSchema.parse({ type: 'tiled-small' });
   assert.equal(section.type, 'tiled-small');
   assert.ok(!('minFaceSize' in section) || section.minFaceSize === undefined, 'no default in the section');
-  assert.equal((section as { inputFaceSize?: number }).inputFaceSize, 16, 'the other defaults are filled');
+  assert.equal((section as { inputFaceSize?: number }).inputFaceSize, 18, 'the other defaults are filled');
   const zone = { rect: { x: 0, y: 0, width: 10, height: 10 } };
   const camera = { minFacePx: 11, ignoreZones: [zone] };
   const options = detectorOptionsForCamera(section, camera);
@@ -66,7 +66,7 @@ test('the detector section accepts tiled-small without minFaceSize; the cameraâ€
   // The result is valid tiled-small options.
   const parsed = tiledSmallSchema.parse(options);
   assert.equal(parsed.minFaceSize, 11);
-  assert.equal(parsed.inputFaceSize, 16);
+  assert.equal(parsed.inputFaceSize, 18);
 });
 
 test('a section minFaceSize for tiled-small wins over the cameraâ€™s', () => {

@@ -89,7 +89,7 @@ async function trainDetectorAction(o: TrainDetectorCliOptions): Promise<void> {
 }
 
 /** The model card: what the net is, what it was trained on, and its validation per epoch. */
-function renderDetectorCard(c: {
+export function renderDetectorCard(c: {
   parameters: number;
   width: number;
   data: string;
