@@ -76,6 +76,8 @@ import { quantile } from '../src/util/quantile.ts';
 import { createRng } from '../src/util/random.ts';
 import { exitUnlessPresent } from './data.ts';
 import { tinyTileReferenceMs } from './reference.ts';
+import { detectionPlotSpec } from '../src/eval/detection-plot.ts';
+import { renderVegaLiteSvg } from '../src/util/vega-svg.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { pasteFace, patchSide, type FaceSource } from '../src/detect/composite.ts';
 import { MotionGate } from '../src/detect/motion.ts';
@@ -180,11 +182,13 @@ const opts = new Command('bench:detect')
     `comma-separated, of: ${Object.keys(CONFIGS).join(', ')}`,
     DEFAULT_DETECTORS.join(','),
   )
+  .option('--plot <svg>', 'also draw recall by size and ms per frame against the targets (SVG)')
   .option('--small-face-model <dir>', 'the tiled-small configs load this model (default: models/small-face)')
   .parse()
   .opts<{
     json?: string;
     smallFaceModel?: string;
+    plot?: string;
     frames: number;
     clip: number;
     data: string;
@@ -534,3 +538,7 @@ console.log(
   `wall ${report.wall_s.toFixed(0)} s, tensors leaked across the run: ${leaked}, load at end ${report.load_average_end.map((v) => v.toFixed(1)).join('/')}`,
 );
 if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2));
+if (opts.plot) {
+  const title = `bench:detect, ${report.frames_scored} frames, ${report.date.slice(0, 10)}, reference ${Math.round(referenceStart)} → ${Math.round(referenceEnd)} ms`;
+  writeFileSync(opts.plot, await renderVegaLiteSvg(detectionPlotSpec(report.results, title)));
+}
