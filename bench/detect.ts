@@ -76,6 +76,7 @@ import { quantile } from '../src/util/quantile.ts';
 import { createRng } from '../src/util/random.ts';
 import { exitUnlessPresent } from './data.ts';
 import { tinyTileReferenceMs } from './reference.ts';
+import { greyscaleCopy } from '../src/datasets/lr-synthesis.ts';
 import { detectionPlotSpec } from '../src/eval/detection-plot.ts';
 import { renderVegaLiteSvg } from '../src/util/vega-svg.ts';
 import { initBackend } from '../src/runtime/backend.ts';
@@ -145,6 +146,13 @@ const CONFIGS: Record<string, BenchConfig> = {
     options: { type: 'tiled-small', ...SMALL_16, scoreThreshold: 0.3 },
     tracked: true,
   },
+  'tiled-small-track-v64': { options: { type: 'tiled-small', verifyMinSide: 64 }, tracked: true },
+  'tiled-small-track-v40-t15': {
+    options: { type: 'tiled-small', verifyMinSide: 40, verifyScoreThreshold: 0.15 },
+    tracked: true,
+  },
+  'tiled-small-track-v40': { options: { type: 'tiled-small', verifyMinSide: 40 }, tracked: true },
+  'tiled-small-track-noverify': { options: { type: 'tiled-small', verifyMinSide: false }, tracked: true },
   'tiled-small-track-f16': { options: { type: 'tiled-small', ...SMALL_16 }, tracked: true },
   'tiled-small-track-f20': {
     options: { type: 'tiled-small', inputFaceSize: 20, maxInputFaceSize: 40 },
@@ -182,6 +190,7 @@ const opts = new Command('bench:detect')
     `comma-separated, of: ${Object.keys(CONFIGS).join(', ')}`,
     DEFAULT_DETECTORS.join(','),
   )
+  .option('--grey', 'greyscale every frame (faces and background) as a night/IR camera delivers it')
   .option('--plot <svg>', 'also draw recall by size and ms per frame against the targets (SVG)')
   .option('--small-face-model <dir>', 'the tiled-small configs load this model (default: models/small-face)')
   .parse()
@@ -189,6 +198,7 @@ const opts = new Command('bench:detect')
     json?: string;
     smallFaceModel?: string;
     plot?: string;
+    grey?: boolean;
     frames: number;
     clip: number;
     data: string;
@@ -353,7 +363,8 @@ for (const start of clipStarts) {
     const clean = frames.get(start + i) as RgbImage;
     const pedestrians = cleanGate.update(clean);
     if (i === 0) {
-      for (const n of names) await detectTracked(n, clean, i); // warm-up: starts the background
+      const first = opts.grey ? greyscaleCopy(clean) : clean;
+      for (const n of names) await detectTracked(n, first, i); // warm-up: starts the background
       continue;
     }
     const frame = { ...clean, data: clean.data.slice() };
@@ -364,7 +375,7 @@ for (const start of clipStarts) {
       face: movers.indexOf(m),
       framesInView: i - m.enter + 1,
     }));
-    const composite = await jpegRoundTrip(frame);
+    const composite = await jpegRoundTrip(opts.grey ? greyscaleCopy(frame) : frame);
     if (scored === 0 && opts.json)
       writeFileSync(opts.json.replace(/\.json$/, '') + '-sample.png', await encodeImage(composite));
     scored++;
@@ -393,10 +404,11 @@ if (opts.faceFreeFrames > 0) {
     const t = createFaceFreeTally();
     const ms: number[] = [];
     for (const idx of picks) {
-      const clean = frames.get(idx) as RgbImage;
+      const raw = frames.get(idx) as RgbImage;
+      const clean = opts.grey ? greyscaleCopy(raw) : raw;
       const gate = new MotionGate();
       const prev = frames.get(idx - 1);
-      if (prev) gate.update(prev);
+      if (prev) gate.update(opts.grey ? greyscaleCopy(prev) : prev);
       const moving = gate.update(clean);
       d.reset();
       const dets = await d.detect(clean, { fullFrame: true });
@@ -507,6 +519,7 @@ for (const r of results)
 const report = {
   benchmark: 'detect',
   date: new Date().toISOString(),
+  greyscale: opts.grey === true,
   backend: backend.tfBackend,
   load_average_start: loadStart,
   load_average_end: loadavg(),

@@ -131,10 +131,17 @@ export const tiledSmallSchema = z.strictObject({
   maxTileInput: z.number().int().min(64).default(640),
   /**
    * Candidates at least this large (frame px) must be confirmed by face-api's tiny detector on a
-   * window around them (detect/face-verifier.ts): at coarse levels a shrunk façade can pass for a
-   * face, and at these sizes the tiny net is reliable and cheap. `false` turns it off. Default 40.
+   * window around them (detect/face-verifier.ts): at the coarse levels a shrunk façade can pass for a
+   * face (the demo's window grid as 52–104 px faces), and at these sizes the tiny net is cheap.
+   * `false` turns it off. Default 40.
    */
   verifyMinSide: z.union([z.literal(false), z.number().min(8)]).default(40),
+  /**
+   * Score the tiny detector must give a large candidate's window to confirm it. Low, because it only
+   * vetoes: on greyscale (night/IR) frames the tiny net scores real faces low (bench:detect --grey:
+   * R48 73% at 0.3, 100% at 0.15; the façade is still vetoed). Default 0.15.
+   */
+  verifyScoreThreshold: z.number().min(0).max(1).default(0.15),
 });
 
 export const plainTinySchema = z.strictObject({

@@ -77,7 +77,10 @@ registerFaceDetector('tiled-small', {
     const verifier =
       o.verifyMinSide === false
         ? undefined
-        : new FaceVerifier(await createTinyTileNet(o.modelDir), { minSide: o.verifyMinSide });
+        : new FaceVerifier(await createTinyTileNet(o.modelDir), {
+            minSide: o.verifyMinSide,
+            scoreThreshold: o.verifyScoreThreshold,
+          });
     return new TiledDetector('tiled-small', net, o, verifier);
   },
 });

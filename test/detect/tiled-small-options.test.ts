@@ -15,6 +15,8 @@ test("DETECTOR_SCHEMAS['tiled-small'] fills the small-face defaults", () => {
   assert.equal(o.maxInputFaceSize, 36);
   assert.equal(o.scoreThreshold, 0.5);
   assert.equal(o.scanEvery, 4);
+  assert.equal(o.verifyMinSide, 40);
+  assert.equal(o.verifyScoreThreshold, 0.15);
   // The shared tiled defaults come along.
   assert.equal(o.minFaceSize, 16);
   assert.equal(o.maxTileInput, 640);
