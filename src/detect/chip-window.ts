@@ -1,4 +1,4 @@
-import type { Box } from '../image/box.ts';
+import { squareAbout, type Box } from '../image/box.ts';
 
 /**
  * Where the teacher's canonical chip (dlib geometry, see models/teacher/align.ts) lies relative to a
@@ -14,9 +14,5 @@ export const CHIP_FROM_DETECTOR = Object.freeze({ side: 0.977, dy: -0.059 });
 
 /** The square window around a detector box that matches the canonical chip (plus `margin` per side). */
 export function chipWindowFromDetection(box: Box, margin = 0): Box {
-  const s = Math.max(box.width, box.height);
-  const side = s * CHIP_FROM_DETECTOR.side * (1 + 2 * margin);
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2 + CHIP_FROM_DETECTOR.dy * s;
-  return { x: cx - side / 2, y: cy - side / 2, width: side, height: side };
+  return squareAbout(box, CHIP_FROM_DETECTOR.side, CHIP_FROM_DETECTOR.dy, margin);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { iou, type Box } from '../image/box.ts';
-import type { RgbImage } from '../image/rgb-image.ts';
-import { cropAndResizeBox, viewBoxToFrame, type View } from './box-mapping.ts';
+import { containsPoint, iou } from '../image/box.ts';
+import { viewBoxToFrame, type View } from './box-mapping.ts';
+import { cropViewBatch } from './crop-views.ts';
 import type { TileNet } from './tile-nets.ts';
 import type { FaceDetection } from './types.ts';
 
@@ -38,8 +38,11 @@ export class FaceVerifier {
       throw new RangeError(`verifier input ${input} is not a multiple of ${net.align}`);
   }
 
-  /** The detections that pass: small ones as they are, large ones the verifying net confirms. */
-  async verify(frame: RgbImage, detections: readonly FaceDetection[]): Promise<FaceDetection[]> {
+  /**
+   * The detections that pass: small ones as they are, large ones the verifying net confirms. `image`
+   * is the frame as [1, H, W, 3] (the tiled detector's, already on the backend; not disposed here).
+   */
+  async verify(image: tf.Tensor4D, detections: readonly FaceDetection[]): Promise<FaceDetection[]> {
     const { minSide } = this.options;
     const check = detections.filter((d) => Math.max(d.box.width, d.box.height) >= minSide);
     if (check.length === 0) return [...detections];
@@ -58,30 +61,19 @@ export class FaceVerifier {
         inputHeight: input,
       };
     });
-    const image = tf.tensor4d(frame.data, [1, frame.height, frame.width, 3], 'int32');
+    const batch = cropViewBatch(image, views, input, input);
     let perView;
     try {
-      const batch = tf.tidy(() =>
-        tf.image.cropAndResize(
-          image,
-          tf.tensor2d(views.map((v) => cropAndResizeBox(v, frame.width, frame.height))),
-          tf.zeros([views.length], 'int32') as tf.Tensor1D,
-          [input, input],
-          'bilinear',
-        ),
-      );
-      try {
-        perView = await this.net.run(batch as tf.Tensor4D, this.options.scoreThreshold ?? 0.3);
-      } finally {
-        batch.dispose();
-      }
+      perView = await this.net.run(batch, this.options.scoreThreshold ?? 0.3);
     } finally {
-      image.dispose();
+      batch.dispose();
     }
     const confirmed = new Set<FaceDetection>();
     check.forEach((d, k) => {
       const seen = perView[k]!.map((g) => viewBoxToFrame(g.box, views[k]!));
-      if (seen.some((b) => iou(b, d.box) >= 0.3 || centreInside(d.box, b))) confirmed.add(d);
+      const cx = d.box.x + d.box.width / 2;
+      const cy = d.box.y + d.box.height / 2;
+      if (seen.some((b) => iou(b, d.box) >= 0.3 || containsPoint(b, cx, cy))) confirmed.add(d);
     });
     return detections.filter((d) => Math.max(d.box.width, d.box.height) < minSide || confirmed.has(d));
   }
@@ -89,10 +81,4 @@ export class FaceVerifier {
   dispose(): void {
     this.net.dispose();
   }
-}
-
-function centreInside(inner: Box, outer: Box): boolean {
-  const cx = inner.x + inner.width / 2;
-  const cy = inner.y + inner.height / 2;
-  return cx >= outer.x && cx < outer.x + outer.width && cy >= outer.y && cy < outer.y + outer.height;
 }

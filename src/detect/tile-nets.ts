@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Box } from '../image/box.ts';
+import { squareAbout, type Box } from '../image/box.ts';
 import {
   loadSsdNet,
   loadTinyFaceNet,
@@ -33,6 +33,22 @@ export interface TileNet {
   dispose(): void;
 }
 
+/** Reads a batch's head output (freed here) and decodes each tile's slice of it. */
+async function decodePerTile(
+  out: tf.Tensor,
+  decode: (raw: Float32Array) => GridDetection[],
+): Promise<GridDetection[][]> {
+  const n = out.shape[0] as number;
+  let raw: Float32Array;
+  try {
+    raw = (await out.data()) as Float32Array;
+  } finally {
+    out.dispose();
+  }
+  const per = raw.length / n;
+  return Array.from({ length: n }, (_, i) => decode(raw.subarray(i * per, (i + 1) * per)));
+}
+
 /** face-api's tiny face detector: fully convolutional, any input whose sides are multiples of 32. */
 export async function createTinyTileNet(modelDir?: string): Promise<TileNet> {
   const net: TinyFaceNet = await loadTinyFaceNet(modelDir);
@@ -40,24 +56,13 @@ export async function createTinyTileNet(modelDir?: string): Promise<TileNet> {
   return {
     align: TINY_FACE_STRIDE,
     async run(batch, scoreThreshold) {
-      const [n, h, w] = batch.shape;
-      const out = tf.tidy(() => tinyForward(net, batch));
-      let raw: Float32Array;
-      try {
-        raw = (await out.data()) as Float32Array;
-      } finally {
-        out.dispose();
-      }
+      const [, h, w] = batch.shape;
       const gridHeight = h / TINY_FACE_STRIDE;
       const gridWidth = w / TINY_FACE_STRIDE;
-      const per = raw.length / n;
-      const result: GridDetection[][] = [];
-      for (let i = 0; i < n; i++) {
-        result.push(
-          decodeTinyYoloGrid(raw.subarray(i * per, (i + 1) * per), { gridWidth, gridHeight, scoreThreshold }),
-        );
-      }
-      return result;
+      return decodePerTile(
+        tf.tidy(() => tinyForward(net, batch)),
+        (raw) => decodeTinyYoloGrid(raw, { gridWidth, gridHeight, scoreThreshold }),
+      );
     },
     dispose() {
       if (disposed) return;
@@ -126,10 +131,7 @@ export async function createSsdTileNet(modelDir?: string): Promise<TileNet> {
 
 /** A small-face net box (LFW face-box convention) in the detector-box convention (see the constant). */
 export function smallFaceBoxToDetector(box: Box): Box {
-  const side = Math.max(box.width, box.height) * SMALL_FACE_BOX_TO_DETECTOR.side;
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2 + SMALL_FACE_BOX_TO_DETECTOR.dy * Math.max(box.width, box.height);
-  return { x: cx - side / 2, y: cy - side / 2, width: side, height: side };
+  return squareAbout(box, SMALL_FACE_BOX_TO_DETECTOR.side, SMALL_FACE_BOX_TO_DETECTOR.dy);
 }
 
 /**
@@ -148,29 +150,18 @@ export async function createSmallFaceTileNet(modelDir = smallFaceModelDir()): Pr
   return {
     align: SMALL_FACE_ALIGN,
     async run(batch, scoreThreshold) {
-      const [n, h, w] = batch.shape;
-      const out = tf.tidy(() => net.predict(batch) as tf.Tensor4D);
-      let raw: Float32Array;
-      try {
-        raw = (await out.data()) as Float32Array;
-      } finally {
-        out.dispose();
-      }
-      const gridHeight = h / SMALL_FACE_STRIDE;
-      const gridWidth = w / SMALL_FACE_STRIDE;
-      const per = raw.length / n;
-      const result: GridDetection[][] = [];
-      for (let i = 0; i < n; i++) {
-        const found = decodeCentreHeatmap(raw.subarray(i * per, (i + 1) * per), {
-          gridWidth,
-          gridHeight,
-          stride: SMALL_FACE_STRIDE,
-          referenceSide: SMALL_FACE_REFERENCE_SIDE,
-          scoreThreshold,
-        });
-        result.push(found.map((d) => ({ ...d, box: smallFaceBoxToDetector(d.box) })));
-      }
-      return result;
+      const [, h, w] = batch.shape;
+      const options = {
+        gridWidth: w / SMALL_FACE_STRIDE,
+        gridHeight: h / SMALL_FACE_STRIDE,
+        stride: SMALL_FACE_STRIDE,
+        referenceSide: SMALL_FACE_REFERENCE_SIDE,
+        scoreThreshold,
+      };
+      return decodePerTile(
+        tf.tidy(() => net.predict(batch) as tf.Tensor4D),
+        (raw) => decodeCentreHeatmap(raw, options).map((d) => ({ ...d, box: smallFaceBoxToDetector(d.box) })),
+      );
     },
     dispose() {
       if (disposed) return;

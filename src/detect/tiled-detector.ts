@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Box } from '../image/box.ts';
 import { assertRgbImage, type RgbImage } from '../image/rgb-image.ts';
-import { cropAndResizeBox, viewBoxToFrame, type View } from './box-mapping.ts';
+import { viewBoxToFrame, type View } from './box-mapping.ts';
+import { cropViewBatch } from './crop-views.ts';
 import { filterBySize, filterIgnoreZones } from './ignore-zones.ts';
 import { MotionGate } from './motion.ts';
 import { nonMaxSuppression } from './nms.ts';
@@ -188,6 +189,7 @@ export class TiledDetector implements FaceDetector {
     }
 
     const found: FaceDetection[] = [];
+    let kept: FaceDetection[] = [];
     let batches = 0;
     let inputPixels = 0;
     if (views.length > 0) {
@@ -197,16 +199,7 @@ export class TiledDetector implements FaceDetector {
           for (let i = 0; i < group.length; i += o.maxBatch) {
             const chunk = group.slice(i, i + o.maxBatch);
             const { inputWidth: w, inputHeight: h } = chunk[0];
-            const batch = tf.tidy(() =>
-              tf.image.cropAndResize(
-                image,
-                tf.tensor2d(chunk.map((v) => cropAndResizeBox(v, frame.width, frame.height))),
-                tf.zeros([chunk.length], 'int32') as tf.Tensor1D,
-                [h, w],
-                'bilinear',
-                PAD_VALUE,
-              ),
-            );
+            const batch = cropViewBatch(image, chunk, w, h, PAD_VALUE);
             let perTile;
             try {
               perTile = await this.net.run(batch, o.scoreThreshold);
@@ -220,13 +213,14 @@ export class TiledDetector implements FaceDetector {
             });
           }
         }
+        const sized = filterBySize(found, 0.75 * o.minFaceSize, 1.5 * o.maxFaceSize);
+        const merged = nonMaxSuppression(filterIgnoreZones(sized, o.ignoreZones), { iouThreshold: o.nmsIou });
+        // The verifier crops its windows from the frame tensor already uploaded for the tiles.
+        kept = this.verifier ? await this.verifier.verify(image, merged) : merged;
       } finally {
         image.dispose();
       }
     }
-    const sized = filterBySize(found, 0.75 * o.minFaceSize, 1.5 * o.maxFaceSize);
-    const merged = nonMaxSuppression(filterIgnoreZones(sized, o.ignoreZones), { iouThreshold: o.nmsIou });
-    const kept = this.verifier ? await this.verifier.verify(frame, merged) : merged;
     this.stats = {
       batches,
       tiles: views.length,

@@ -3,7 +3,7 @@ import { toGreyInPlace } from '../datasets/lr-synthesis.ts';
 import { pasteFace, patchSide, type FaceSource } from '../detect/composite.ts';
 import type { Box } from '../image/box.ts';
 import { decodeImage } from '../image/decode.ts';
-import { areaResampleFloat } from '../image/resize.ts';
+import { areaResampleFloat, floatToRgb } from '../image/resize.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { warpToChip } from '../models/teacher/warp.ts';
 import type { Rng } from '../util/random.ts';
@@ -170,7 +170,7 @@ function backgroundCrop(bg: DetectorBackground, T: number, rng: Rng, ignore: Box
       ignore[i] = { ...b, x: T - b.x - b.width };
     }
   }
-  return toBytes(f);
+  return floatToRgb(f, T, T).data;
 }
 
 /**
@@ -277,12 +277,6 @@ function boxBlur3(f: Float32Array, T: number): void {
       }
     }
   }
-}
-
-function toBytes(f: Float32Array): Uint8Array {
-  const out = new Uint8Array(f.length);
-  for (let i = 0; i < f.length; i++) out[i] = f[i]! < 0 ? 0 : f[i]! > 255 ? 255 : Math.round(f[i]!);
-  return out;
 }
 
 /** Per-cell training targets of one tile for a net of output stride `stride`. */

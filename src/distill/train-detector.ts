@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { matchDetections } from '../eval/detection-scoring.ts';
+import { containsPoint } from '../image/box.ts';
 import { decodeCentreHeatmap } from '../detect/small-face-decode.ts';
 import {
   createSmallFaceNet,
@@ -163,7 +164,7 @@ async function validateNet(
       falsePositives += dets.filter(
         (d, j) =>
           m[j] === -1 &&
-          !s.ignore.some((b) => contains(b, d.box.x + d.box.width / 2, d.box.y + d.box.height / 2)),
+          !s.ignore.some((b) => containsPoint(b, d.box.x + d.box.width / 2, d.box.y + d.box.height / 2)),
       ).length;
     });
     tf.dispose([x, head, total, ...rest, ...Object.values(targets)]);
@@ -173,10 +174,6 @@ async function validateNet(
     val_recall: faces > 0 ? found / faces : 0,
     val_fp_per_tile: falsePositives / tiles.length,
   };
-}
-
-function contains(b: { x: number; y: number; width: number; height: number }, x: number, y: number): boolean {
-  return x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
 }
 
 export async function trainSmallFaceDetector(

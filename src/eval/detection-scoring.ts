@@ -1,4 +1,4 @@
-import { iou, type Box } from '../image/box.ts';
+import { containsPoint, iou, type Box } from '../image/box.ts';
 
 /**
  * Scores a face detector against ground-truth face boxes, frame by frame: the matching protocol behind
@@ -100,16 +100,13 @@ export function nearestSizeIndex(sizes: readonly number[], side: number): number
   return best;
 }
 
-const inside = (x: number, y: number, b: Box): boolean =>
-  x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
-
 const sideOf = (b: Box): number => Math.max(b.width, b.height);
 
 /** Whether an unmatched detection is "don't care": small and centred on a walking person. */
 function isDontCare(box: Box, pedestrians: readonly Box[]): boolean {
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
-  return sideOf(box) <= DONT_CARE_MAX_SIDE && pedestrians.some((p) => inside(cx, cy, p));
+  return sideOf(box) <= DONT_CARE_MAX_SIDE && pedestrians.some((p) => containsPoint(p, cx, cy));
 }
 
 /**
@@ -139,7 +136,7 @@ export function matchDetections(detections: readonly ScoredDetection[], truths: 
         (g, k) =>
           !used[k] &&
           g.width <= SMALL_FACE_MAX_SIDE &&
-          inside(cx, cy, g) &&
+          containsPoint(g, cx, cy) &&
           side >= 0.5 * g.width &&
           side <= 2 * g.width,
       );

@@ -22,3 +22,21 @@ export function centreDistance(a: Box, b: Box): number {
   const side = (a.width + a.height + b.width + b.height) / 4;
   return side > 0 ? Math.hypot(dx, dy) / side : Infinity;
 }
+
+/** Whether point (x, y) lies in the box ([x, x + width) x [y, y + height)). */
+export function containsPoint(b: Box, x: number, y: number): boolean {
+  return x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
+}
+
+/**
+ * The square of side `sideFactor · (1 + 2·margin)` times the box's larger side, horizontally centred on
+ * the box and `dyFactor` times that side below its centre: how one detector's box convention maps to
+ * another's (or to a crop window).
+ */
+export function squareAbout(box: Box, sideFactor: number, dyFactor: number, margin = 0): Box {
+  const s = Math.max(box.width, box.height);
+  const side = s * sideFactor * (1 + 2 * margin);
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2 + dyFactor * s;
+  return { x: cx - side / 2, y: cy - side / 2, width: side, height: side };
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it, before } from 'node:test';
+import { after, describe, it, before } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { FaceVerifier } from '../../src/detect/face-verifier.ts';
 import type { TileNet } from '../../src/detect/tile-nets.ts';
@@ -45,15 +45,20 @@ function fakeNet(side = 44, offset = 0): TileNet & { batches: number[][]; dispos
   return net;
 }
 
-/** A 320x240 black frame with white squares at the given boxes. */
-function frameWith(boxes: { x: number; y: number; side: number }[]) {
+/** Frame tensors made by `frameWith`, freed after the suite. */
+const frames: tf.Tensor[] = [];
+
+/** A 320x240 black frame with white squares at the given boxes, as the [1, H, W, 3] tensor verify takes. */
+function frameWith(boxes: { x: number; y: number; side: number }[]): tf.Tensor4D {
   const width = 320;
   const height = 240;
   const data = new Uint8Array(width * height * 3);
   for (const b of boxes)
     for (let y = b.y; y < b.y + b.side; y++)
       for (let x = b.x; x < b.x + b.side; x++) data.fill(255, (y * width + x) * 3, (y * width + x) * 3 + 3);
-  return { width, height, data };
+  const t = tf.tensor4d(data, [1, height, width, 3], 'int32');
+  frames.push(t);
+  return t;
 }
 
 const det = (x: number, y: number, side: number): FaceDetection => ({
@@ -65,6 +70,7 @@ describe('FaceVerifier', () => {
   before(async () => {
     await initBackend();
   });
+  after(() => tf.dispose(frames));
 
   it('passes candidates under minSide unchecked and runs nothing when none is large', async () => {
     const net = fakeNet();
