@@ -158,6 +158,13 @@ const CONFIGS: Record<string, BenchConfig> = {
     options: { type: 'tiled-small', inputFaceSize: 20, maxInputFaceSize: 40 },
     tracked: true,
   },
+  // Session 6, for the p99: new-face scans spread over bands, and more tiles per net call.
+  'tiled-small-track-spread': { options: { type: 'tiled-small', scanSpread: true }, tracked: true },
+  'tiled-small-track-b16': { options: { type: 'tiled-small', maxBatch: 16 }, tracked: true },
+  'tiled-small-track-spread-b16': {
+    options: { type: 'tiled-small', scanSpread: true, maxBatch: 16 },
+    tracked: true,
+  },
 };
 const DEFAULT_DETECTORS = [
   'plain-tiny-608',
@@ -193,10 +200,15 @@ const opts = new Command('bench:detect')
   .option('--grey', 'greyscale every frame (faces and background) as a night/IR camera delivers it')
   .option('--plot <svg>', 'also draw recall by size and ms per frame against the targets (SVG)')
   .option('--small-face-model <dir>', 'the tiled-small configs load this model (default: models/small-face)')
+  .option(
+    '--trace <file>',
+    'also write one JSON line per scored frame and detector (ms, tiles, batches, pixels, scan)',
+  )
   .parse()
   .opts<{
     json?: string;
     smallFaceModel?: string;
+    trace?: string;
     plot?: string;
     grey?: boolean;
     frames: number;
@@ -341,6 +353,8 @@ const timings = new Map<string, Timing>(
 const tensorsBefore = tf.memory().numTensors;
 const rng = createRng(opts.seed);
 let scored = 0;
+/** Per-frame records for `--trace`: which frames are slow, and what the detector did on them. */
+const trace: Record<string, unknown>[] = [];
 for (const start of clipStarts) {
   const movers = planClip(sources, rng, opts.clip);
   const cleanGate = new MotionGate();
@@ -388,6 +402,7 @@ for (const start of clipStarts) {
       t.inputPixels.push(st?.inputPixels ?? NaN);
       t.coverage.push(st?.coverage ?? NaN);
       if (st?.newFaceScan ?? true) t.scans++;
+      trace.push({ detector: n, clip: start, frame: i, faces: gts.length, detections: dets.length, ...st });
     }
   }
   for (const t of tallies.values()) endClip(t);
@@ -420,6 +435,7 @@ if (opts.faceFreeFrames > 0) {
   }
 }
 const referenceEnd = await tinyTileReferenceMs();
+if (opts.trace) writeFileSync(opts.trace, trace.map((r) => JSON.stringify(r)).join('\n') + '\n');
 for (const d of detectors.values()) d.dispose();
 
 // ---------------------------------------------------------------- report

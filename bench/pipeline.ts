@@ -82,6 +82,7 @@ async function runClip(
   model: string,
   maxSeconds: number,
   detector: DetectorChoice,
+  rollCorrection: boolean,
   enrol?: readonly { name: string; photo: Buffer; photoPath: string }[],
 ): Promise<ClipResult> {
   const prefix = `bfbench-${randomBytes(4).toString('hex')}`;
@@ -89,7 +90,7 @@ async function runClip(
     redis: { prefix },
     cameras: [{ id: clip, url, fps: 5, width: 768, height: 576 }],
     detector: DETECTORS[detector],
-    embed: { model, concurrency: 2 },
+    embed: { model, concurrency: 2, rollCorrection },
     queue: { batchWaitMs: 50 },
   });
   const keys = new RedisKeys(prefix);
@@ -202,6 +203,7 @@ async function main(): Promise<void> {
         .choices(Object.keys(DETECTORS))
         .default('tiled-small'),
     )
+    .option('--no-roll-correction', 'cut every crop axis-aligned (embed.rollCorrection: false)')
     .parse()
     .opts<{
       json?: string;
@@ -209,6 +211,7 @@ async function main(): Promise<void> {
       maxSeconds: string;
       cctvClip: string;
       detector: DetectorChoice;
+      rollCorrection: boolean;
     }>();
   const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
   const model = values.model ?? (hasStudent ? 'student' : 'teacher');
@@ -218,9 +221,21 @@ async function main(): Promise<void> {
   const load = [loadavg()[0]!];
   const reference = [await tinyTileReferenceMs()];
   const demo = await ensureDemoAssets();
-  results.push(await runClip('demo', demo.clipPath, model, maxSeconds, values.detector, demo.watchlist));
+  results.push(
+    await runClip(
+      'demo',
+      demo.clipPath,
+      model,
+      maxSeconds,
+      values.detector,
+      values.rollCorrection,
+      demo.watchlist,
+    ),
+  );
   if ((await stat(values.cctvClip).catch(() => null)) !== null) {
-    results.push(await runClip('vtest', values.cctvClip, model, maxSeconds, values.detector));
+    results.push(
+      await runClip('vtest', values.cctvClip, model, maxSeconds, values.detector, values.rollCorrection),
+    );
   } else {
     console.log(`skipping the CCTV clip: ${values.cctvClip} is not present (--cctv-clip)`);
   }
@@ -233,7 +248,8 @@ async function main(): Promise<void> {
   );
   if (values.json) {
     const machine = { reference_tiny_tile_ms: reference, load_average_1m: load, cpus: cpus().length };
-    await writeFile(values.json, JSON.stringify({ machine, results }, null, 2));
+    const settings = { detector: values.detector, roll_correction: values.rollCorrection };
+    await writeFile(values.json, JSON.stringify({ machine, settings, results }, null, 2));
     console.log(`written ${values.json}`);
   }
   process.exit(0);

@@ -1,7 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { locateFfmpeg, type FfmpegBinary } from '../decode/ffmpeg-binary.ts';
-import { FACE_API_MODELS, faceApiModelDir, studentModelDir } from '../models/model-paths.ts';
+import {
+  FACE_API_MODELS,
+  faceApiModelDir,
+  rollModelDir,
+  smallFaceModelDir,
+  studentModelDir,
+} from '../models/model-paths.ts';
 import { redisConfigFromEnv } from '../config/load-config.ts';
 import { createRedisClient, describeRedis, type RedisClient } from '../store/redis-connection.ts';
 import { initBackend, type BackendInfo } from '../runtime/backend.ts';
@@ -84,6 +90,8 @@ export async function runDoctor(): Promise<DoctorReport> {
       fileStatus(`face-api ${m} weights`, join(faceDir, `${m}.bin`)),
     ]),
     fileStatus('student model.json', join(studentDir, 'model.json')),
+    fileStatus('small-face detector model.json', join(smallFaceModelDir(), 'model.json')),
+    fileStatus('roll net model.json', join(rollModelDir(), 'model.json')),
   ];
   const [backend, ffmpeg, redis, models] = await Promise.all([
     backendPromise,

@@ -192,6 +192,14 @@ export const configSchema = z.strictObject({
        * as a fraction of the window. 0 reproduces the training chip exactly.
        */
       cropMargin: z.number().min(0).max(1).default(0),
+      /**
+       * Re-cut tilted heads upright before embedding (detect/roll-correction.ts): the roll net estimates
+       * each crop's in-plane roll, and crops tilted by at least `rollMinDegrees` are cut again turned by
+       * it. The student is trained on upright chips: faces rolled 30° lose ~25 points of accuracy
+       * (docs/BENCHMARKS.md, "Rolled faces").
+       */
+      rollCorrection: z.boolean().default(true),
+      rollMinDegrees: z.number().min(0).max(45).default(10),
       maxBatch: z.number().int().min(1).max(4096).default(256),
       maxWaitMs: z.number().min(0).max(1000).default(5),
       /** Queue jobs an embed worker handles at once (merged by the dynamic batcher). */

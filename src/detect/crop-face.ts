@@ -1,6 +1,7 @@
 import type { Box } from '../image/box.ts';
 import { areaResampleFloat, floatToRgb } from '../image/resize.ts';
 import { assertRgbImage, type RgbImage } from '../image/rgb-image.ts';
+import { warpToChip } from '../models/teacher/warp.ts';
 
 /**
  * The face chip the pipeline hands to the embedder. The student is trained on chips cut exactly this
@@ -42,4 +43,25 @@ export function faceCropWindow(box: Box, margin: number): Box {
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
   return { x: cx - side / 2, y: cy - side / 2, width: side, height: side };
+}
+
+/**
+ * `cropFace`'s window turned by `roll` radians about its centre (positive: clockwise on screen, as
+ * `rotationAbout`): the upright chip of a tilted face, given the roll net's estimate. Sampled
+ * bilinearly (several taps per pixel when shrinking by more than 2x), edges replicated as in `cropFace`.
+ */
+export function cropFaceRolled(frame: RgbImage, window: Box, roll: number, outSize: number): RgbImage {
+  assertRgbImage(frame, 'cropFaceRolled frame');
+  if (!Number.isInteger(outSize) || outSize <= 0) {
+    throw new RangeError(`cropFaceRolled: outSize must be a positive integer, got ${outSize}`);
+  }
+  const s = Math.max(window.width, window.height) / outSize;
+  const a = s * Math.cos(roll);
+  const b = s * Math.sin(roll);
+  // Output pixel u's centre is u + 0.5 in cropFace's continuous coordinates; warpToChip's source
+  // pixel i is centred at i: hence the half-pixel terms.
+  const h = outSize / 2 - 0.5;
+  const cx = window.x + window.width / 2 - 0.5;
+  const cy = window.y + window.height / 2 - 0.5;
+  return warpToChip(frame, { a, b, tx: cx - (a * h - b * h), ty: cy - (b * h + a * h) }, outSize);
 }

@@ -79,6 +79,14 @@ const tiled = {
    * behind something), so new people are not kept waiting for the next scan. Default true.
    */
   scanNewMotion: z.boolean().default(true),
+  /**
+   * With `scanEvery` > 1 and motion gating: instead of searching all motion regions on every Nth call
+   * (one expensive frame, then N − 1 cheap ones), search one of N horizontal bands of the frame on
+   * every call, in turn — the same pixels per N calls and the same wait for a new face, without the
+   * spike (the p99 frame time). Bands overlap by a face size at each pyramid level, so a face on a
+   * border lies whole in one of them.
+   */
+  scanSpread: z.boolean().default(false),
   /** Most tiles per network call. Default 4. */
   maxBatch: z.number().int().min(1).max(64).default(4),
 };

@@ -31,6 +31,15 @@ interface Plan {
   readonly rois: readonly RegionOfInterest[];
   readonly full: boolean;
   readonly newFaceScan: boolean;
+  /** `scanSpread`: the rows [y0, y1) whose motion `band` holds, searched (with overlap) at every level. */
+  readonly band?: { readonly y0: number; readonly y1: number; readonly regions: readonly Box[] };
+}
+
+/** `box` cut to the rows [y0, y1), or undefined when nothing is left. */
+function clipRows(box: Box, y0: number, y1: number): Box | undefined {
+  const top = Math.max(box.y, y0);
+  const bottom = Math.min(box.y + box.height, y1);
+  return bottom > top ? { x: box.x, y: top, width: box.width, height: bottom - top } : undefined;
 }
 
 function boundingBox(boxes: readonly Box[]): Box {
@@ -68,8 +77,11 @@ export class TiledDetector implements FaceDetector {
   private readonly gate: MotionGate | undefined;
   private stats: DetectStats | undefined;
   private calls = 0;
-  /** Motion regions (grown by `regionMargin`) searched since the last new-face scan. */
-  private known: Box[] = [];
+  /**
+   * Motion regions (grown by `regionMargin`) searched since the last new-face scan; with `scanSpread`,
+   * those searched in the last `scanEvery` calls (`at` = the call that searched them).
+   */
+  private known: { box: Box; at: number }[] = [];
   private disposed = false;
 
   constructor(
@@ -111,22 +123,68 @@ export class TiledDetector implements FaceDetector {
         : { scan: [], rois, full: false, newFaceScan: false };
     }
     const motion = this.gate.update(frame); // always update, so the background stays current
-    if (call.fullFrame || periodic || (scanNow && motion.full)) {
+    const grown = (boxes: readonly Box[]): { box: Box; at: number }[] =>
+      boxes.map((r) => ({ box: expandBox(r, o.regionMargin), at: k }));
+    if (
+      call.fullFrame ||
+      periodic ||
+      (k === 0 && motion.full) ||
+      (scanNow && motion.full && !this.spread(call))
+    ) {
       // A first frame has no motion yet: its moving parts count as new on the next call.
-      this.known = motion.full ? [] : motion.regions.map((r) => expandBox(r, o.regionMargin));
+      this.known = motion.full ? [] : grown(motion.regions);
       return { scan: [whole], rois: [], full: true, newFaceScan: true };
     }
+    if (this.spread(call)) return this.bandPlan(frame, k, motion.full ? [whole] : motion.regions, rois);
     if (scanNow) {
-      this.known = motion.regions.map((r) => expandBox(r, o.regionMargin));
+      this.known = grown(motion.regions);
       return { scan: motion.regions, rois, full: false, newFaceScan: true };
     }
     // Between scans, motion that overlaps nothing searched since the last scan (someone entering the
     // view) is searched at once; moving people already searched wait for the next scan.
     const fresh = o.scanNewMotion
-      ? motion.regions.filter((r) => !this.known.some((seen) => boxesOverlap(seen, r)))
+      ? motion.regions.filter((r) => !this.known.some((seen) => boxesOverlap(seen.box, r)))
       : [];
-    this.known.push(...fresh.map((r) => expandBox(r, o.regionMargin)));
+    this.known.push(...grown(fresh));
     return { scan: fresh, rois, full: false, newFaceScan: fresh.length > 0 };
+  }
+
+  /** `scanSpread` applies: a tracking caller, motion gating, and scans every few calls. */
+  private spread(call: DetectCallOptions): boolean {
+    const o = this.options;
+    return o.scanSpread && o.scanEvery > 1 && call.regionsOfInterest !== undefined && this.gate !== undefined;
+  }
+
+  /**
+   * A `scanSpread` call: the motion inside band `k mod scanEvery` of the frame, plus (with
+   * `scanNewMotion`) whole motion regions that overlap nothing searched in the last `scanEvery` calls.
+   */
+  private bandPlan(
+    frame: RgbImage,
+    k: number,
+    motion: readonly Box[],
+    rois: readonly RegionOfInterest[],
+  ): Plan {
+    const o = this.options;
+    const n = o.scanEvery;
+    const index = k % n;
+    const y0 = Math.round((index * frame.height) / n);
+    const y1 = Math.round(((index + 1) * frame.height) / n);
+    this.known = this.known.filter((seen) => k - seen.at < n);
+    const fresh = o.scanNewMotion
+      ? motion.filter((r) => !this.known.some((seen) => boxesOverlap(seen.box, r)))
+      : [];
+    // Regions entering the band's rows; each level cuts them to the rows plus its overlap (regionsAt).
+    const regions = motion.filter((r) => !fresh.includes(r) && clipRows(r, y0, y1) !== undefined);
+    const searched = [...fresh, ...regions.map((r) => clipRows(r, y0, y1)!)];
+    this.known.push(...searched.map((r) => ({ box: expandBox(r, o.regionMargin), at: k })));
+    return {
+      scan: fresh,
+      rois,
+      full: false,
+      newFaceScan: searched.length > 0,
+      band: { y0, y1, regions },
+    };
   }
 
   /** Regions searched at level `index`: the scan regions plus the ROIs whose face size it covers. */
@@ -135,7 +193,18 @@ export class TiledDetector implements FaceDetector {
     const rois = plan.rois.filter(
       (r) => r.faceSize === undefined || levelsForFace(this.levels, r.faceSize).includes(index),
     );
-    return [...plan.scan, ...rois];
+    const band: Box[] = [];
+    if (plan.band) {
+      // The band's rows grown by half the largest face this level finds (a little more for box
+      // error): a face centred in the band lies whole in what is searched, and the tiles add their
+      // `regionMargin` of context around it.
+      const reach = Math.min(this.levels[index]!.maxFace, this.options.maxFaceSize) * 0.6 + 4;
+      for (const r of plan.band.regions) {
+        const cut = clipRows(r, plan.band.y0 - reach, plan.band.y1 + reach);
+        if (cut) band.push(cut);
+      }
+    }
+    return [...plan.scan, ...band, ...rois];
   }
 
   private tilesFor(level: ScaleLevel, regions: readonly Box[], full: boolean, frame: RgbImage): View[] {
@@ -173,7 +242,8 @@ export class TiledDetector implements FaceDetector {
     const o = this.options;
     const plan = this.plan(frame, call);
     let coverArea = 0;
-    for (const r of [...plan.scan, ...plan.rois]) coverArea += r.width * r.height;
+    for (const r of [...plan.scan, ...(plan.band?.regions ?? []), ...plan.rois])
+      coverArea += r.width * r.height;
 
     const views: View[] = [];
     this.levels.forEach((level, i) => {

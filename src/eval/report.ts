@@ -1,12 +1,21 @@
 import type { EvalMode, EvalOutcome, Resolution } from './run-eval.ts';
 
 /** What was evaluated, for the report header. */
+export type ProbeCrop = 'landmarks' | 'detector' | 'camera';
+
 export interface EvalMeta {
   readonly model: string;
   readonly dataset: string;
   readonly split: string | null;
-  /** How probe faces were cropped: landmark-aligned chips or pipeline-style detector-box crops. */
-  readonly crop?: 'landmarks' | 'detector';
+  /**
+   * How probe faces were cropped: landmark-aligned chips, pipeline-style detector-box crops, or `camera`
+   * (the face's scene at camera resolution cut by the pipeline's chip window: eval/camera-probes.ts).
+   */
+  readonly crop?: ProbeCrop;
+  /** Probe heads rolled by ± this many degrees (`camera` crops). */
+  readonly rollDegrees?: number;
+  /** Probes re-cut upright by the roll corrector, as the pipeline does (`camera` crops). */
+  readonly deroll?: boolean;
   /** How hr-lr gallery vectors were made (src/embed/resolution-matched.ts). */
   readonly gallery?: string;
   /** Probes converted to greyscale (night/IR cameras). */
@@ -20,7 +29,9 @@ export interface EvalReportJson {
   readonly model: string;
   readonly dataset: string;
   readonly split: string | null;
-  readonly crop: 'landmarks' | 'detector';
+  readonly crop: ProbeCrop;
+  readonly roll_degrees: number;
+  readonly deroll: boolean;
   readonly gallery: string | null;
   readonly grey: boolean;
   /** hr-lr scores and thresholds: raw cosines (`none`) or cohort-normalised (`cohort`). */
@@ -56,6 +67,8 @@ export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJs
     dataset: meta.dataset,
     split: meta.split,
     crop: meta.crop ?? 'landmarks',
+    roll_degrees: meta.rollDegrees ?? 0,
+    deroll: meta.deroll ?? false,
     gallery: meta.gallery ?? null,
     grey: meta.grey ?? false,
     score_norm: meta.scoreNorm ?? 'none',
@@ -104,6 +117,9 @@ export function formatTable(meta: EvalMeta, outcome: EvalOutcome): string {
       `(${outcome.genuinePairs} genuine) · ${outcome.unalignedImages} unaligned images ` +
       `(${outcome.pairsWithUnaligned} pairs scored as failed matches)` +
       (meta.gallery ? ` · gallery ${meta.gallery}` : '') +
+      (meta.crop === 'camera' ? ' · camera crops' : '') +
+      (meta.rollDegrees ? ` · heads rolled ±${meta.rollDegrees}°` : '') +
+      (meta.deroll ? ' · roll-corrected' : '') +
       (meta.grey ? ' · greyscale probes' : '') +
       (meta.scoreNorm === 'cohort' ? ' · hr-lr scores cohort-normalised' : '') +
       (impostors > outcome.pairs ? ` · TAR@FAR over ${impostors.toLocaleString('en')} impostor pairs` : ''),

@@ -58,6 +58,11 @@ export interface EvalInput {
    */
   readonly alignGalleryChip?: (path: string) => Promise<RgbImage | null>;
   readonly resolutions: readonly Resolution[];
+  /**
+   * Makes the r px probe from what `alignChip` returned, instead of area-downsampling the chip (e.g.
+   * eval/camera-probes.ts: a scene at camera resolution, cut as the pipeline cuts its crops).
+   */
+  readonly probeCut?: (chip: RgbImage, res: number) => Promise<RgbImage>;
   /** Also run hr-lr. @defaultValue false */
   readonly cross?: boolean;
   /**
@@ -257,7 +262,13 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
   // 3. Per resolution: embed all aligned images at r, score both modes.
   const results: ResolutionResult[] = [];
   for (const res of resolutions) {
-    const sized = res === 'hr' ? hrChips : hrChips.map((c) => downsample(c, res));
+    const cut = input.probeCut;
+    const sized =
+      res === 'hr'
+        ? hrChips
+        : cut
+          ? await Promise.all(hrChips.map((c) => cut(c, res)))
+          : hrChips.map((c) => downsample(c, res));
     const probes = input.greyProbes ? sized.map(greyscaleCopy) : sized;
     const { vectors, ms } = await embedAll(model, probes, batchSize, tick);
     const msPerFace = vectors.length > 0 ? ms / vectors.length : NaN;

@@ -22,6 +22,11 @@ export function smallFaceModelDir(): string {
   return join(REPO_ROOT, 'models', 'small-face');
 }
 
+/** Where the roll net (detect/roll-net.ts) ships in the repository (tfjs layers format). */
+export function rollModelDir(): string {
+  return join(REPO_ROOT, 'models', 'roll');
+}
+
 /** The face-api model files BridgeFace needs (manifest + weights of each net). */
 export const FACE_API_MODELS = [
   'ssd_mobilenetv1_model',

@@ -4,6 +4,7 @@ import { CameraSource, type CameraStatus } from '../decode/camera-source.ts';
 import { locateFfmpeg } from '../decode/ffmpeg-binary.ts';
 import { createFaceDetector, type FaceDetectorOptions } from '../detect/index.ts';
 import { detectorOptionsForCamera } from '../detect/options.ts';
+import { loadRollEstimator, RollCorrector } from '../detect/roll-correction.ts';
 import { DynamicBatcher } from '../embed/dynamic-batcher.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
@@ -59,6 +60,10 @@ export async function startCameraStage(
     });
   const running = new Map<string, RunningCamera>();
   const networkPolicy = new CameraNetworkPolicy(config.api.cameraNetworks);
+  // One roll net for all cameras: it is stateless and tiny.
+  const rollCorrector = config.embed.rollCorrection
+    ? new RollCorrector(await loadRollEstimator(), config.embed.rollMinDegrees)
+    : undefined;
 
   const start = async (camera: CameraConfig): Promise<void> => {
     const detector = await createFaceDetector(detectorOptionsFor(config, camera));
@@ -73,6 +78,7 @@ export async function startCameraStage(
       framePolicy: isFile(camera.url) && !camera.realtime ? 'backpressure' : 'latest',
       tracker: config.tracker,
       submitter: { minHits: config.tracker.minHits, resubmitQualityGain: config.tracker.resubmitQualityGain },
+      rollCorrector,
     });
     const done = new Promise<void>((resolve) => {
       source.on('state', (s) => {
@@ -106,7 +112,9 @@ export async function startCameraStage(
     },
     remove,
     close() {
-      closing ??= Promise.all([...running.keys()].map((id) => remove(id))).then(() => undefined);
+      closing ??= Promise.all([...running.keys()].map((id) => remove(id))).then(() =>
+        rollCorrector?.dispose(),
+      );
       return closing;
     },
   };

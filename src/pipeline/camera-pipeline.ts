@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CameraSource, Frame } from '../decode/camera-source.ts';
 import { chipWindowFromDetection } from '../detect/chip-window.ts';
 import { cropFace } from '../detect/crop-face.ts';
+import type { RollCorrector } from '../detect/roll-correction.ts';
 import { TrackRegions } from '../detect/track-regions.ts';
 import type { FaceDetector } from '../detect/types.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
@@ -31,6 +32,8 @@ export interface CameraPipelineOptions {
   readonly framePolicy: 'backpressure' | 'latest';
   readonly tracker?: Partial<TrackerOptions>;
   readonly submitter?: Partial<SubmitterOptions>;
+  /** Re-cuts tilted faces upright (config `embed.rollCorrection`); crops stay axis-aligned without it. */
+  readonly rollCorrector?: RollCorrector;
 }
 
 interface Crop {
@@ -117,14 +120,13 @@ export class CameraPipeline {
     });
     end();
     this.metrics.detections.inc({ camera: cam }, detections.length);
-    const inputs = detections.map((d) => {
-      // The window reproduces the canonical chip from the detector box (see detect/chip-window.ts).
-      const image = cropFace(
-        frame.image,
-        chipWindowFromDetection(d.box, this.options.cropMargin),
-        this.options.cropSize,
-        0,
-      );
+    // The window reproduces the canonical chip from the detector box (see detect/chip-window.ts).
+    const windows = detections.map((d) => chipWindowFromDetection(d.box, this.options.cropMargin));
+    const images = this.options.rollCorrector
+      ? (await this.options.rollCorrector.crop(frame.image, windows, this.options.cropSize)).images
+      : windows.map((w) => cropFace(frame.image, w, this.options.cropSize, 0));
+    const inputs = detections.map((d, i) => {
+      const image = images[i]!;
       const facePx = Math.max(d.box.width, d.box.height);
       return {
         box: d.box,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cropFace, faceCropWindow } from '../../src/detect/crop-face.ts';
+import { cropFace, cropFaceRolled, faceCropWindow } from '../../src/detect/crop-face.ts';
 import type { RgbImage } from '../../src/image/rgb-image.ts';
 
 /** Pixel value = column index (all channels): an area average reads back the window's mean x. */
@@ -33,4 +33,21 @@ test('parts outside the frame replicate the edge', () => {
   const frame = ramp(10, 10);
   const chip = cropFace(frame, { x: -10, y: 0, width: 10, height: 10 }, 2, 0);
   assert.equal(chip.data[0], 0); // left half of the window is all outside → edge column 0
+});
+
+test('cropFaceRolled: roll 0 cuts the same window as cropFace, and a roll turns it clockwise', () => {
+  const frame = ramp(100, 50);
+  const window = { x: 20, y: 5, width: 40, height: 40 };
+  const plain = cropFace(frame, window, 40, 0);
+  const turned0 = cropFaceRolled(frame, window, 0, 40);
+  // One output pixel per source pixel: both read the frame's pixels (bilinear at exact centres).
+  assert.deepEqual(turned0.data, plain.data);
+  // Turned by 90° clockwise, the window's top row samples the frame's left column, top to bottom…
+  // with the ramp (value = x), a row of the output is constant and rows grow from the bottom up.
+  const quarter = cropFaceRolled(frame, window, Math.PI / 2, 40);
+  const at = (img: RgbImage, u: number, v: number): number => img.data[(v * img.width + u) * 3]!;
+  assert.equal(at(quarter, 0, 0), at(quarter, 39, 0), 'a row runs along the frame column');
+  assert.ok(at(quarter, 0, 0) > at(quarter, 0, 39), 'its first row is the right edge of the window');
+  assert.equal(at(quarter, 0, 0), 59);
+  assert.equal(at(quarter, 0, 39), 20);
 });

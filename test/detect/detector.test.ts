@@ -215,6 +215,39 @@ test('scanNewMotion: between scans, motion that was not there at the last scan i
   off.dispose();
 });
 
+test('scanSpread: motion is searched one band per call, so a face is found within scanEvery calls', async () => {
+  await initBackend();
+  const { frame, gt, background } = await scene(24);
+  const det = await createFaceDetector({
+    type: 'tiled-tiny',
+    maxFaceSize: 40,
+    scanEvery: 4,
+    scanSpread: true,
+    scanNewMotion: false,
+  });
+  await det.detect(background, { regionsOfInterest: [] }); // call 0: the first frame is scanned whole
+  assert.equal(det.lastStats()?.coverage, 1);
+  const calls: { found: boolean; tiles: number }[] = [];
+  for (let k = 1; k <= 4; k++) {
+    const dets = await det.detect(frame, { regionsOfInterest: [] });
+    calls.push({ found: dets.some((d) => iou(d.box, gt) >= 0.3), tiles: det.lastStats()?.tiles ?? -1 });
+  }
+  // The face's motion lies in one or two of the four 60-row bands: those calls search it, the others
+  // search nothing (nothing else moved), and the next round repeats the same bands.
+  const band = (k: number): number => k % 4;
+  const faceBands = new Set([Math.floor(gt.y / 60), Math.floor((gt.y + gt.height) / 60)]);
+  for (const [i, c] of calls.entries()) {
+    const k = i + 1;
+    if (faceBands.has(band(k))) assert.ok(c.tiles > 0, `call ${k}: the face's band is searched`);
+    else assert.equal(c.tiles, 0, `call ${k}: band ${band(k)} has no motion`);
+  }
+  assert.ok(
+    calls.some((c) => c.found),
+    'found within one round of bands',
+  );
+  det.dispose();
+});
+
 test('options are validated by the plugin schema', async () => {
   await assert.rejects(
     () => createFaceDetector({ type: 'nope' } as unknown as FaceDetectorOptions),

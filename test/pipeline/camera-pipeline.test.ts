@@ -8,7 +8,9 @@ import type { RgbImage } from '../../src/image/rgb-image.ts';
 import { PipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 import { CameraPipeline } from '../../src/pipeline/camera-pipeline.ts';
 import type { BatchSink } from '../../src/queue/embed-queue.ts';
-import type { FaceBatch } from '../../src/queue/face-batch.ts';
+import { decodeFaceBatch, type FaceBatch } from '../../src/queue/face-batch.ts';
+import { RollCorrector, type RollEstimator } from '../../src/detect/roll-correction.ts';
+import { barOrientation } from '../helpers/bar-orientation.ts';
 
 /** A camera source driven by the test (only what the pipeline uses). */
 class FakeSource extends EventEmitter<{ frame: [Frame]; state: [CameraStatus] }> {
@@ -121,4 +123,72 @@ test('crops carry their frame index and media time (frame index / fps), not the 
     assert.equal(c.box.x, 40 + 4 * c.frameIndex!, 'the box is the one detected in that frame');
     assert.equal(c.mediaTimeMs, c.frameIndex! * 200);
   }
+});
+
+test('with a roll corrector, a tilted face is cut upright before it is queued', async () => {
+  // The frame holds one "face": a bright bar (an eye line) tilted by 30° about the box centre.
+  const W = 160;
+  const H = 120;
+  const box: Box = { x: 60, y: 40, width: 40, height: 40 };
+  const tilt = (30 * Math.PI) / 180;
+  const data = new Uint8Array(W * H * 3).fill(30);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      // Distance from the line through the box centre at angle `tilt`, and position along it.
+      const dx = x + 0.5 - 80;
+      const dy = y + 0.5 - 60;
+      const across = -Math.sin(tilt) * dx + Math.cos(tilt) * dy;
+      const along = Math.cos(tilt) * dx + Math.sin(tilt) * dy;
+      if (Math.abs(across) < 3 && Math.abs(along) < 16) data.fill(230, (y * W + x) * 3, (y * W + x) * 3 + 3);
+    }
+  const image: RgbImage = { width: W, height: H, data };
+  const run = async (rollCorrector?: RollCorrector): Promise<RgbImage[]> => {
+    const detector = new ScriptedDetector([[box], [box], [box], [box]]);
+    const source = new FakeSource();
+    const batches: FaceBatch[] = [];
+    const capture: BatchSink = { ...sink, submit: async (b) => Boolean(batches.push(b)) };
+    const pipeline = new CameraPipeline(
+      source as unknown as CameraSource,
+      detector,
+      capture,
+      new PipelineMetrics(),
+      {
+        cameraId: 'cam',
+        fps: 5,
+        cropSize: 32,
+        cropMargin: 0,
+        batchFaces: 64,
+        batchWaitMs: 10,
+        framePolicy: 'backpressure',
+        rollCorrector,
+      },
+    );
+    for (let seq = 0; seq < 4; seq++)
+      source.emit('frame', { cameraId: 'cam', seq, timeMs: seq * 200, image });
+    await pipeline.close();
+    return batches.flatMap((b) => decodeFaceBatch(b));
+  };
+  // A stand-in estimator that "sees" the true roll; the real net is tested in test/detect.
+  const estimates: number[] = [];
+  const estimator: RollEstimator = {
+    async estimate(crops) {
+      estimates.push(crops.length);
+      return Float32Array.from(crops, () => tilt);
+    },
+    dispose() {},
+  };
+  const plain = await run();
+  const corrected = await run(new RollCorrector(estimator, 10));
+  assert.ok(plain.length > 0 && corrected.length === plain.length);
+  assert.ok(estimates.length >= 4, 'one estimate call per frame with faces');
+  for (const crop of plain) assert.ok(Math.abs(barOrientation(crop) - 30) < 5, 'without: still tilted');
+  for (const crop of corrected) assert.ok(Math.abs(barOrientation(crop)) < 5, 'with: upright');
+  // Below the threshold nothing is re-cut: the crops are exactly the plain ones.
+  const small = await run(
+    new RollCorrector({ ...estimator, estimate: async (c) => new Float32Array(c.length).fill(0.1) }, 10),
+  );
+  assert.deepEqual(
+    small.map((c) => c.data),
+    plain.map((c) => c.data),
+  );
 });

@@ -77,7 +77,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
     ],
     // The default detector (BridgeFace's small-face net) at its default threshold, from 14 px faces.
     detector: { type: 'tiled-small', minFaceSize: 14 },
-    embed: { model },
+    embed: { model, rollCorrection: site.embed.rollCorrection, rollMinDegrees: site.embed.rollMinDegrees },
     enrol,
     match:
       probe.name === 'teacher'
@@ -152,7 +152,7 @@ export function register(program: Command): void {
     .option('--json <file>', 'write the per-person score as JSON (the format of replay --truth --json)')
     .option(
       '--config <file>',
-      "site config whose enrol and match sections the demo uses (e.g. thresholds calibrated for --model's model)",
+      "site config whose enrol and match sections and roll correction the demo uses (e.g. thresholds calibrated for --model's model)",
     )
     .action(demoAction);
 }

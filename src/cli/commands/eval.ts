@@ -1,13 +1,16 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { nonNegativeInt, positiveInt } from '../options.ts';
+import { nonNegativeInt, numberIn, positiveInt } from '../options.ts';
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { configSchema } from '../../config/schema.ts';
 import { DatasetError } from '../../datasets/dataset-error.ts';
 import { loadFolderDataset } from '../../datasets/folder-dataset.ts';
 import { LFW_SPLITS, loadLfwPairs, parseLfwSplit } from '../../datasets/lfw.ts';
 import type { ImagePair } from '../../datasets/types.ts';
-import { ImageDecodeError } from '../../image/decode.ts';
+import { decodeImageFile, ImageDecodeError } from '../../image/decode.ts';
+import { loadRollEstimator, RollCorrector } from '../../detect/roll-correction.ts';
+import { cameraProbe, rolledProbeScene } from '../../eval/camera-probes.ts';
 import type { RgbImage } from '../../image/rgb-image.ts';
 import { createEmbedder, createGalleryEmbedder, type EmbedderSpec } from '../../models/registry.ts';
 import {
@@ -21,7 +24,7 @@ import { log } from '../../util/log.ts';
 import { stageProgress } from '../progress.ts';
 import { balancedPairs, subsamplePairs } from '../../eval/pairs.ts';
 import { renderEvalPlot } from '../../eval/plot.ts';
-import { formatTable, toReportJson, type EvalMeta } from '../../eval/report.ts';
+import { formatTable, toReportJson, type EvalMeta, type ProbeCrop } from '../../eval/report.ts';
 import { runEval, validateResolutions, type Resolution } from '../../eval/run-eval.ts';
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
 import { loadCheckedCohort } from '../../models/cohort.ts';
@@ -29,6 +32,7 @@ import { loadCheckedCohort } from '../../models/cohort.ts';
 /** Enrolment as the config's defaults build it: eval --cross measures what `enroll` stores. */
 const ENROL_DEFAULTS = configSchema.parse({}).enrol;
 const MATCH_DEFAULTS = configSchema.parse({}).match;
+const EMBED_DEFAULTS = configSchema.parse({}).embed;
 
 interface EvalOptions {
   readonly model: EmbedderSpec;
@@ -42,7 +46,9 @@ interface EvalOptions {
   readonly limit?: number;
   readonly seed: number;
   readonly maxSame: number;
-  readonly crop: 'landmarks' | 'detector';
+  readonly crop: ProbeCrop;
+  readonly roll?: number;
+  readonly deroll?: boolean;
   readonly gallery: GalleryMode;
   readonly galleryLrSizes: number[];
   readonly grey?: boolean;
@@ -86,13 +92,45 @@ function cachedAligner(
   };
 }
 
+/**
+ * `camera` crops: the face's scene (eval/camera-probes.ts), its head rolled by `roll` radians, to the
+ * left or the right by a hash of the file name (half each, the same in every run).
+ */
+function cameraSceneAligner(
+  teacher: FaceApiTeacher,
+  assumeCentred: boolean,
+  roll: number,
+): (path: string) => Promise<RgbImage | null> {
+  return async (path) => {
+    const face = await alignFileCached(teacher, path, { assumeCentred }).catch((err: unknown) => {
+      if (!(err instanceof ImageDecodeError)) throw err;
+      log.warn({ path, err: err.message }, 'undecodable image counted as unaligned');
+      return null;
+    });
+    if (!face) return null;
+    const sign = createHash('sha256').update(basename(path)).digest()[0]! & 1 ? 1 : -1;
+    return rolledProbeScene(await decodeImageFile(path), face.landmarks, sign * roll);
+  };
+}
+
 async function writeOut(path: string, text: string): Promise<void> {
   const abs = resolve(path);
   await mkdir(dirname(abs), { recursive: true });
   await writeFile(abs, text);
 }
 
-async function evalAction(o: EvalOptions): Promise<void> {
+async function evalAction(options: EvalOptions): Promise<void> {
+  // Rolled or roll-corrected probes only exist as camera crops (the scene around the face is needed).
+  const rolled = options.roll !== undefined || options.deroll === true;
+  if (rolled && options.crop === 'detector') {
+    throw new InvalidArgumentError(
+      '--roll and --deroll cut probes as camera crops; they cannot be combined with --crop detector',
+    );
+  }
+  const o: EvalOptions = rolled ? { ...options, crop: 'camera' } : options;
+  if (o.crop === 'camera' && o.res.includes('hr')) {
+    throw new InvalidArgumentError('camera crops are LR probes: leave "hr" out of --res');
+  }
   if (o.dataset === 'folder' && o.split !== 'devtest') {
     throw new DatasetError(
       '--split applies to --dataset lfw only; folder datasets use seeded balanced pairs',
@@ -141,6 +179,8 @@ async function evalAction(o: EvalOptions): Promise<void> {
     dataset: o.dataset,
     split: o.dataset === 'lfw' ? o.split : null,
     crop: o.crop,
+    rollDegrees: o.crop === 'camera' ? (o.roll ?? 0) : undefined,
+    deroll: o.deroll ?? false,
     gallery: o.cross ? o.gallery : undefined,
     grey: o.grey ?? false,
     scoreNorm: normaliser ? 'cohort' : 'none',
@@ -149,10 +189,21 @@ async function evalAction(o: EvalOptions): Promise<void> {
   // Probes cut like CCTV crops (detector box, no landmarks) when asked; gallery photos stay landmark-aligned.
   const landmarkChip = cachedAligner(teacher, o.dataset === 'lfw');
   const detectorCrops = o.crop === 'detector' ? await createDetectorCropAligner() : undefined;
+  const corrector = o.deroll
+    ? new RollCorrector(await loadRollEstimator(), EMBED_DEFAULTS.rollMinDegrees)
+    : undefined;
+  const alignChip =
+    o.crop === 'camera'
+      ? cameraSceneAligner(teacher, o.dataset === 'lfw', ((o.roll ?? 0) * Math.PI) / 180)
+      : detectorCrops
+        ? (p: string) => detectorCrops.align(p)
+        : landmarkChip;
   try {
     const outcome = await runEval({
       pairs,
-      alignChip: detectorCrops ? (p) => detectorCrops.align(p) : landmarkChip,
+      alignChip,
+      probeCut:
+        o.crop === 'camera' ? (scene, res) => cameraProbe(scene, res, model.inputSize, corrector) : undefined,
       alignGalleryChip: landmarkChip,
       model,
       galleryEmbedder: gallery,
@@ -171,6 +222,7 @@ async function evalAction(o: EvalOptions): Promise<void> {
   } finally {
     bar.stop();
     detectorCrops?.dispose();
+    corrector?.dispose();
     if (model !== teacher) model.dispose();
     adapted.dispose();
     teacher.dispose();
@@ -202,11 +254,17 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--crop <how>',
-        'probe crops: landmark-aligned chips, or detector-box crops as the pipeline cuts them',
+        'probe crops: landmark-aligned chips, detector-box crops, or camera (the scene at camera resolution cut by the chip window)',
       )
-        .choices(['landmarks', 'detector'])
+        .choices(['landmarks', 'detector', 'camera'])
         .default('landmarks'),
     )
+    .option(
+      '--roll <degrees>',
+      'probe heads rolled by ± this many degrees (half each way), cut as camera crops',
+      numberIn('--roll', 0, 45),
+    )
+    .option('--deroll', "re-cut probes upright with the pipeline's roll correction (camera crops)")
     .addOption(
       new Option(
         '--gallery <mode>',

@@ -73,3 +73,20 @@ export function invertSimilarity(s: Similarity): Similarity {
 export function similarityScale(s: Similarity): number {
   return Math.hypot(s.a, s.b);
 }
+
+/** `s ∘ t`: the transform applying `t` first, then `s`. */
+export function composeSimilarity(s: Similarity, t: Similarity): Similarity {
+  return {
+    a: s.a * t.a - s.b * t.b,
+    b: s.a * t.b + s.b * t.a,
+    tx: s.a * t.tx - s.b * t.ty + s.tx,
+    ty: s.b * t.tx + s.a * t.ty + s.ty,
+  };
+}
+
+/** Rotation by `angle` radians about the point (cx, cy) (positive: x towards y, clockwise on screen). */
+export function rotationAbout(cx: number, cy: number, angle: number): Similarity {
+  const a = Math.cos(angle);
+  const b = Math.sin(angle);
+  return { a, b, tx: cx - a * cx + b * cy, ty: cy - b * cx - a * cy };
+}

@@ -62,6 +62,19 @@ test('user errors exit 1 with one clear line and no stack', async () => {
     assert.equal(badRes.code, 1);
     assert.match(badRes.stderr, /"abc" is not a pixel size/);
 
+    // Rolled probes are camera crops: not with detector crops, not at "hr", not beyond the trained 45°.
+    const base = ['eval', '--model', 'teacher', '--dataset', 'lfw', '--data', dir];
+    const rollDetector = await cli([...base, '--roll', '20', '--crop', 'detector', '--res', '16']);
+    assert.equal(rollDetector.code, 1);
+    assert.match(rollDetector.stderr, /--roll and --deroll .* cannot be combined with --crop detector/);
+    const rollHr = await cli([...base, '--deroll', '--res', '16,hr']);
+    assert.equal(rollHr.code, 1);
+    assert.match(rollHr.stderr, /leave "hr" out of --res/);
+    const rollFar = await cli([...base, '--roll', '60', '--res', '16']);
+    assert.equal(rollFar.code, 1);
+    assert.match(rollFar.stderr, /--roll must be a number in \[0, 45\]/);
+    for (const r of [rollDetector, rollHr, rollFar]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+
     const badDataset = await cli(['eval', '--model', 'teacher', '--dataset', 'mnist', '--data', dir]);
     assert.equal(badDataset.code, 1);
     assert.match(badDataset.stderr, /choices/);
@@ -83,6 +96,8 @@ test('eval --help lists the options', async () => {
     '--json',
     '--plot',
     '--limit',
+    '--roll',
+    '--deroll',
   ]) {
     assert.ok(help.stdout.includes(opt), opt);
   }
