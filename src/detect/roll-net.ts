@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { rescaledStem, seededHeNormal, separableBlock } from './conv-blocks.ts';
 
 /**
  * The in-plane roll of a face crop: how far the head is tilted, so the pipeline can re-cut the crop
@@ -27,50 +28,16 @@ export const ROLL_INPUT = 32;
 export const ROLL_MAX_DEGREES = 45;
 
 export function createRollNet(seed = 1): tf.LayersModel {
-  let s = seed * 1000;
-  const init = (): ReturnType<typeof tf.initializers.heNormal> => tf.initializers.heNormal({ seed: s++ });
-  const bnRelu = (x: tf.SymbolicTensor, name: string): tf.SymbolicTensor => {
-    const y = tf.layers.batchNormalization({ name: `${name}_bn`, momentum: 0.9, epsilon: 1e-3 }).apply(x);
-    return tf.layers.reLU({ name: `${name}_relu` }).apply(y) as tf.SymbolicTensor;
-  };
+  const init = seededHeNormal(seed * 1000);
   const input = tf.input({ shape: [ROLL_INPUT, ROLL_INPUT, 3], name: 'crop' });
-  let x = tf.layers
-    .rescaling({ scale: 1 / 127.5, offset: -1, name: 'rescale' })
-    .apply(input) as tf.SymbolicTensor;
-  x = tf.layers
-    .conv2d({
-      name: 'stem',
-      filters: 16,
-      kernelSize: 3,
-      strides: 2,
-      padding: 'same',
-      useBias: false,
-      kernelInitializer: init(),
-    })
-    .apply(x) as tf.SymbolicTensor;
-  x = bnRelu(x, 'stem');
+  let x = rescaledStem(input, 16, init);
   const blocks: [stride: number, filters: number][] = [
     [1, 32],
     [2, 48],
     [2, 64],
   ];
   blocks.forEach(([strides, filters], i) => {
-    const name = `b${i + 1}`;
-    x = tf.layers
-      .depthwiseConv2d({
-        name: `${name}_dw`,
-        kernelSize: 3,
-        strides,
-        padding: 'same',
-        useBias: false,
-        depthwiseInitializer: init(),
-      })
-      .apply(x) as tf.SymbolicTensor;
-    x = bnRelu(x, `${name}_dw`);
-    x = tf.layers
-      .conv2d({ name: `${name}_pw`, filters, kernelSize: 1, useBias: false, kernelInitializer: init() })
-      .apply(x) as tf.SymbolicTensor;
-    x = bnRelu(x, `${name}_pw`);
+    x = separableBlock(x, { name: `b${i + 1}`, kernelSize: 3, strides, filters, init });
   });
   x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers
@@ -80,7 +47,7 @@ export function createRollNet(seed = 1): tf.LayersModel {
     .dense({
       name: 'roll',
       units: 1,
-      kernelInitializer: tf.initializers.glorotNormal({ seed: s++ }),
+      kernelInitializer: tf.initializers.glorotNormal({ seed: seed * 1000 + 8 }),
       biasInitializer: 'zeros',
     })
     .apply(x) as tf.SymbolicTensor;

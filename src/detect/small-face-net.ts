@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { rescaledStem, seededHeNormal, separableBlock } from './conv-blocks.ts';
 
 /**
  * BridgeFace's own small-face detector network: fully convolutional, any input whose sides are
@@ -56,28 +57,9 @@ export function createSmallFaceNet(config: Partial<SmallFaceNetConfig> = {}): tf
   if (!Number.isInteger(c.width) || c.width < 4 || c.width % 2 !== 0) {
     throw new RangeError(`small-face net width must be an even integer ≥ 4, got ${c.width}`);
   }
-  let seed = c.seed * 1000;
-  const init = (): ReturnType<typeof tf.initializers.heNormal> => tf.initializers.heNormal({ seed: seed++ });
-  const bnRelu = (x: tf.SymbolicTensor, name: string): tf.SymbolicTensor => {
-    const y = tf.layers.batchNormalization({ name: `${name}_bn`, momentum: 0.9, epsilon: 1e-3 }).apply(x);
-    return tf.layers.reLU({ name: `${name}_relu` }).apply(y) as tf.SymbolicTensor;
-  };
+  const init = seededHeNormal(c.seed * 1000);
   const input = tf.input({ shape: [null, null, 3], name: 'frame' });
-  let x = tf.layers
-    .rescaling({ scale: 1 / 127.5, offset: -1, name: 'rescale' })
-    .apply(input) as tf.SymbolicTensor;
-  x = tf.layers
-    .conv2d({
-      name: 'stem',
-      filters: 12,
-      kernelSize: 3,
-      strides: 2,
-      padding: 'same',
-      useBias: false,
-      kernelInitializer: init(),
-    })
-    .apply(x) as tf.SymbolicTensor;
-  x = bnRelu(x, 'stem');
+  let x = rescaledStem(input, 12, init);
   const wide = Math.round(1.5 * c.width);
   const blocks: [kernel: number, stride: number, filters: number][] = [
     [3, 2, c.width],
@@ -86,22 +68,7 @@ export function createSmallFaceNet(config: Partial<SmallFaceNetConfig> = {}): tf
     [5, 1, wide],
   ];
   blocks.forEach(([kernelSize, strides, filters], i) => {
-    const name = `b${i + 1}`;
-    x = tf.layers
-      .depthwiseConv2d({
-        name: `${name}_dw`,
-        kernelSize,
-        strides,
-        padding: 'same',
-        useBias: false,
-        depthwiseInitializer: init(),
-      })
-      .apply(x) as tf.SymbolicTensor;
-    x = bnRelu(x, `${name}_dw`);
-    x = tf.layers
-      .conv2d({ name: `${name}_pw`, filters, kernelSize: 1, useBias: false, kernelInitializer: init() })
-      .apply(x) as tf.SymbolicTensor;
-    x = bnRelu(x, `${name}_pw`);
+    x = separableBlock(x, { name: `b${i + 1}`, kernelSize, strides, filters, init });
   });
   // The centre logit starts at −4.6 (σ ≈ 0.01, the prior of a face centre in a cell): CenterNet's
   // focal-loss initialisation, so early training is not swamped by the background cells' loss.
@@ -111,7 +78,8 @@ export function createSmallFaceNet(config: Partial<SmallFaceNetConfig> = {}): tf
       filters: SMALL_FACE_HEAD_CHANNELS,
       kernelSize: 1,
       useBias: true,
-      kernelInitializer: tf.initializers.glorotNormal({ seed: seed++ }),
+      // The seed after the nine He-initialised convolutions: the shipped net's initialisation.
+      kernelInitializer: tf.initializers.glorotNormal({ seed: c.seed * 1000 + 9 }),
       biasInitializer: tf.initializers.constant({ value: 0 }),
     })
     .apply(x) as tf.SymbolicTensor;

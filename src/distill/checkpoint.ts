@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { loadModelFromDir, saveModelToDir } from '../models/student/model-io.ts';
 
 /**
  * Named tensors on disk (optimizer slots, classifier weights) as `<name>.json` (tfjs weight specs) +
@@ -72,4 +73,31 @@ export async function restoreOptimizerState(
   // setWeights copies the moments into new variables; the decoded tensors are released after.
   await optimizer.setWeights(named);
   tf.dispose(Object.values(map));
+}
+
+/** Copies the weights a checkpoint holds in the model directory `<dir>/<name>` into `model`. */
+export async function restoreModelState(dir: string, name: string, model: tf.LayersModel): Promise<void> {
+  const saved = await loadModelFromDir(join(dir, name));
+  try {
+    model.setWeights(saved.getWeights());
+  } finally {
+    saved.dispose();
+  }
+}
+
+/** Checkpoint hooks of a stage that trains one net with one optimizer (`net/` + `optimizer.*`). */
+export function netCheckpointHooks(
+  net: tf.LayersModel,
+  optimizer: tf.Optimizer,
+): { saveState(dir: string): Promise<void>; loadState(dir: string): Promise<void> } {
+  return {
+    saveState: async (dir) => {
+      await saveModelToDir(net, join(dir, 'net'));
+      await saveOptimizerState(dir, 'optimizer', optimizer);
+    },
+    loadState: async (dir) => {
+      await restoreModelState(dir, 'net', net);
+      await restoreOptimizerState(dir, 'optimizer', optimizer);
+    },
+  };
 }

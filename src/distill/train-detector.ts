@@ -8,11 +8,10 @@ import {
   SMALL_FACE_STRIDE,
   type SmallFaceNetConfig,
 } from '../detect/small-face-net.ts';
-import { loadModelFromDir, saveModelToDir } from '../models/student/model-io.ts';
 import { registerWasmTrainingKernels } from '../runtime/wasm-training-kernels.ts';
 import { createRng } from '../util/random.ts';
 import { log } from '../util/log.ts';
-import { restoreOptimizerState, saveOptimizerState } from './checkpoint.ts';
+import { netCheckpointHooks } from './checkpoint.ts';
 import {
   detectorTargets,
   renderDetectorSample,
@@ -228,16 +227,7 @@ export async function trainSmallFaceDetector(
           }
         },
         validate: () => validateNet(net, valTiles),
-        saveState: async (dir) => {
-          await saveModelToDir(net, `${dir}/net`);
-          await saveOptimizerState(dir, 'optimizer', optimizer);
-        },
-        loadState: async (dir) => {
-          const saved = await loadModelFromDir(`${dir}/net`);
-          net.setWeights(saved.getWeights());
-          saved.dispose();
-          await restoreOptimizerState(dir, 'optimizer', optimizer);
-        },
+        ...netCheckpointHooks(net, optimizer),
       },
     );
     log.info({ epochs: records.length, trainingSeconds }, 'small-face detector trained');

@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { createRollNet, ROLL_INPUT } from '../detect/roll-net.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { packImages } from '../models/student/preprocess.ts';
-import { loadModelFromDir, saveModelToDir } from '../models/student/model-io.ts';
 import { registerWasmTrainingKernels } from '../runtime/wasm-training-kernels.ts';
 import { log } from '../util/log.ts';
 import { createRng } from '../util/random.ts';
-import { restoreOptimizerState, saveOptimizerState } from './checkpoint.ts';
+import { netCheckpointHooks } from './checkpoint.ts';
 import type { EpochRecord } from './history.ts';
 import { renderRollSample, type RollSample, type RollSampleOptions } from './roll-samples.ts';
 import { runTrainingLoop } from './trainer.ts';
@@ -149,16 +148,7 @@ export async function trainRollNet(
           }
           return out;
         },
-        saveState: async (dir) => {
-          await saveModelToDir(net, `${dir}/net`);
-          await saveOptimizerState(dir, 'optimizer', optimizer);
-        },
-        loadState: async (dir) => {
-          const saved = await loadModelFromDir(`${dir}/net`);
-          net.setWeights(saved.getWeights());
-          saved.dispose();
-          await restoreOptimizerState(dir, 'optimizer', optimizer);
-        },
+        ...netCheckpointHooks(net, optimizer),
       },
     );
     log.info({ epochs: records.length, trainingSeconds }, 'roll net trained');

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LowResOptions } from '../datasets/lr-synthesis.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { createStudentNet, type StudentConfig } from '../models/student/architecture.ts';
-import { loadModelFromDir, saveModelToDir } from '../models/student/model-io.ts';
+import { saveModelToDir } from '../models/student/model-io.ts';
 import { packImages, toStudentInput } from '../models/student/preprocess.ts';
 import { batchIndices, normalizeRows, remapLabels, stepsPerEpoch } from './batches.ts';
 import {
@@ -10,6 +10,7 @@ import {
   restoreOptimizerState,
   saveNamedTensors,
   saveOptimizerState,
+  restoreModelState,
 } from './checkpoint.ts';
 import type { EpochRecord } from './history.ts';
 import { imprintWeights, l2Normalize } from './losses.ts';
@@ -264,9 +265,7 @@ export async function trainStudent(
           await saveOptimizerState(dir, 'optimizer', optimizer);
         },
         loadState: async (dir) => {
-          const saved = await loadModelFromDir(`${dir}/student`);
-          student.setWeights(saved.getWeights());
-          saved.dispose();
+          await restoreModelState(dir, 'student', student);
           if (classifier) {
             const { classifier: c } = await loadNamedTensors(dir, 'classifier');
             classifier.assign(c as tf.Tensor2D);

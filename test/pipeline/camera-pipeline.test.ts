@@ -6,7 +6,7 @@ import type { DetectCallOptions, FaceDetection, FaceDetector } from '../../src/d
 import type { Box } from '../../src/image/box.ts';
 import type { RgbImage } from '../../src/image/rgb-image.ts';
 import { PipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
-import { CameraPipeline } from '../../src/pipeline/camera-pipeline.ts';
+import { CameraPipeline, type CameraPipelineOptions } from '../../src/pipeline/camera-pipeline.ts';
 import type { BatchSink } from '../../src/queue/embed-queue.ts';
 import { decodeFaceBatch, type FaceBatch } from '../../src/queue/face-batch.ts';
 import { RollCorrector, type RollEstimator } from '../../src/detect/roll-correction.ts';
@@ -47,6 +47,32 @@ const sink: BatchSink = {
   async close() {},
 };
 
+/** A pipeline on a test-driven source with the options every test shares (`options` overrides them). */
+function testPipeline(
+  detector: FaceDetector,
+  batchSink: BatchSink,
+  options: Partial<CameraPipelineOptions> = {},
+): { source: FakeSource; pipeline: CameraPipeline } {
+  const source = new FakeSource();
+  const pipeline = new CameraPipeline(
+    source as unknown as CameraSource,
+    detector,
+    batchSink,
+    new PipelineMetrics(),
+    {
+      cameraId: 'cam',
+      fps: 5,
+      cropSize: 32,
+      cropMargin: 0.4,
+      batchFaces: 64,
+      batchWaitMs: 10,
+      framePolicy: 'backpressure',
+      ...options,
+    },
+  );
+  return { source, pipeline };
+}
+
 const contains = (outer: Box, inner: Box): boolean =>
   inner.x >= outer.x &&
   inner.y >= outer.y &&
@@ -57,22 +83,7 @@ test('the pipeline passes the live tracks’ predicted boxes to the detector as 
   const face = (x: number): Box => ({ x, y: 40, width: 20, height: 20 });
   // Frames 0–2 see a face moving 4 px/frame; frames 3–4 miss it (the track coasts).
   const detector = new ScriptedDetector([[face(40)], [face(44)], [face(48)], [], []]);
-  const source = new FakeSource();
-  const pipeline = new CameraPipeline(
-    source as unknown as CameraSource,
-    detector,
-    sink,
-    new PipelineMetrics(),
-    {
-      cameraId: 'cam',
-      fps: 10,
-      cropSize: 32,
-      cropMargin: 0.4,
-      batchFaces: 8,
-      batchWaitMs: 10,
-      framePolicy: 'backpressure',
-    },
-  );
+  const { source, pipeline } = testPipeline(detector, sink, { fps: 10, batchFaces: 8 });
   const image: RgbImage = { width: 160, height: 120, data: new Uint8Array(160 * 120 * 3) };
   for (let seq = 0; seq < 5; seq++) source.emit('frame', { cameraId: 'cam', seq, timeMs: seq * 100, image });
   await pipeline.close();
@@ -95,24 +106,9 @@ test('the pipeline passes the live tracks’ predicted boxes to the detector as 
 test('crops carry their frame index and media time (frame index / fps), not the wall clock', async () => {
   const face = (x: number): Box => ({ x, y: 40, width: 20, height: 20 });
   const detector = new ScriptedDetector([[face(40)], [face(44)], [face(48)], [face(52)]]);
-  const source = new FakeSource();
   const batches: FaceBatch[] = [];
   const capture: BatchSink = { ...sink, submit: async (b) => Boolean(batches.push(b)) };
-  const pipeline = new CameraPipeline(
-    source as unknown as CameraSource,
-    detector,
-    capture,
-    new PipelineMetrics(),
-    {
-      cameraId: 'cam',
-      fps: 5,
-      cropSize: 32,
-      cropMargin: 0.4,
-      batchFaces: 64,
-      batchWaitMs: 10,
-      framePolicy: 'backpressure',
-    },
-  );
+  const { source, pipeline } = testPipeline(detector, capture);
   const image: RgbImage = { width: 160, height: 120, data: new Uint8Array(160 * 120 * 3) };
   for (let seq = 0; seq < 4; seq++)
     source.emit('frame', { cameraId: 'cam', seq, timeMs: 1_700_000_000_000 + seq, image });
@@ -144,25 +140,9 @@ test('with a roll corrector, a tilted face is cut upright before it is queued', 
   const image: RgbImage = { width: W, height: H, data };
   const run = async (rollCorrector?: RollCorrector): Promise<RgbImage[]> => {
     const detector = new ScriptedDetector([[box], [box], [box], [box]]);
-    const source = new FakeSource();
     const batches: FaceBatch[] = [];
     const capture: BatchSink = { ...sink, submit: async (b) => Boolean(batches.push(b)) };
-    const pipeline = new CameraPipeline(
-      source as unknown as CameraSource,
-      detector,
-      capture,
-      new PipelineMetrics(),
-      {
-        cameraId: 'cam',
-        fps: 5,
-        cropSize: 32,
-        cropMargin: 0,
-        batchFaces: 64,
-        batchWaitMs: 10,
-        framePolicy: 'backpressure',
-        rollCorrector,
-      },
-    );
+    const { source, pipeline } = testPipeline(detector, capture, { cropMargin: 0, rollCorrector });
     for (let seq = 0; seq < 4; seq++)
       source.emit('frame', { cameraId: 'cam', seq, timeMs: seq * 200, image });
     await pipeline.close();

@@ -1,10 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadDetectorSources } from '../../distill/detector-sources.ts';
 import type { EpochRecord } from '../../distill/history.ts';
 import { trainSmallFaceDetector } from '../../distill/train-detector.ts';
-import { saveModelToDir } from '../../models/student/model-io.ts';
+import { writeTrainedModelDir } from '../../models/student/model-io.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { numberIn, positiveInt } from '../options.ts';
 import { stageProgress } from '../progress.ts';
@@ -63,9 +62,6 @@ async function trainDetectorAction(o: TrainDetectorCliOptions): Promise<void> {
     progress: true,
   });
   const modelDir = join(outDir, 'small-face');
-  await rm(modelDir, { recursive: true, force: true });
-  await mkdir(modelDir, { recursive: true });
-  await saveModelToDir(result.net, modelDir);
   const card = {
     model: 'bridgeface small-face detector',
     parameters: result.net.countParams(),
@@ -82,8 +78,10 @@ async function trainDetectorAction(o: TrainDetectorCliOptions): Promise<void> {
     trainingSeconds: result.trainingSeconds,
     history: result.records,
   };
-  await writeFile(join(modelDir, 'training.json'), `${JSON.stringify(card, null, 2)}\n`);
-  await writeFile(join(modelDir, 'MODEL_CARD.md'), renderDetectorCard(card));
+  await writeTrainedModelDir(modelDir, result.net, {
+    'training.json': `${JSON.stringify(card, null, 2)}\n`,
+    'MODEL_CARD.md': renderDetectorCard(card),
+  });
   result.net.dispose();
   console.log(JSON.stringify({ modelDir, ...card, history: card.history.at(-1) }, null, 2));
 }

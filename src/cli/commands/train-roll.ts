@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { EpochRecord } from '../../distill/history.ts';
 import { loadRollSources } from '../../distill/roll-sources.ts';
 import { trainRollNet } from '../../distill/train-roll.ts';
 import { rollModelDir } from '../../models/model-paths.ts';
 import { createEmbedder } from '../../models/registry.ts';
-import { saveModelToDir } from '../../models/student/model-io.ts';
+import { writeTrainedModelDir } from '../../models/student/model-io.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { numberIn, positiveInt } from '../options.ts';
 import { stageProgress } from '../progress.ts';
@@ -54,9 +54,6 @@ async function trainRollAction(o: TrainRollCliOptions): Promise<void> {
     progress: true,
   });
   const modelDir = join(outDir, 'roll');
-  await rm(modelDir, { recursive: true, force: true });
-  await mkdir(modelDir, { recursive: true });
-  await saveModelToDir(result.net, modelDir);
   const card = {
     model: 'bridgeface roll net',
     parameters: result.net.countParams(),
@@ -72,8 +69,10 @@ async function trainRollAction(o: TrainRollCliOptions): Promise<void> {
     trainingSeconds: result.trainingSeconds,
     history: result.records,
   };
-  await writeFile(join(modelDir, 'training.json'), `${JSON.stringify(card, null, 2)}\n`);
-  await writeFile(join(modelDir, 'MODEL_CARD.md'), renderRollCard(card));
+  await writeTrainedModelDir(modelDir, result.net, {
+    'training.json': `${JSON.stringify(card, null, 2)}\n`,
+    'MODEL_CARD.md': renderRollCard(card),
+  });
   result.net.dispose();
   if (o.install) {
     await rm(rollModelDir(), { recursive: true, force: true });

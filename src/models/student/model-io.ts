@@ -177,3 +177,18 @@ export async function modelSizeOnDisk(dir: string): Promise<number> {
   const [a, b] = await Promise.all([stat(join(dir, MODEL_JSON)), stat(join(dir, WEIGHTS_BIN))]);
   return a.size + b.size;
 }
+
+/**
+ * A freshly trained model's directory: `dir` replaced by the model and the given text files beside it
+ * (e.g. `training.json`, `MODEL_CARD.md`).
+ */
+export async function writeTrainedModelDir(
+  dir: string,
+  model: tf.LayersModel,
+  files: Readonly<Record<string, string>>,
+): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await saveModelToDir(model, dir);
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+}
