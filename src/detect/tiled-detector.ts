@@ -175,8 +175,14 @@ export class TiledDetector implements FaceDetector {
       ? motion.filter((r) => !this.known.some((seen) => boxesOverlap(seen.box, r)))
       : [];
     // Regions entering the band's rows; each level cuts them to the rows plus its overlap (regionsAt).
-    const regions = motion.filter((r) => !fresh.includes(r) && clipRows(r, y0, y1) !== undefined);
-    const searched = [...fresh, ...regions.map((r) => clipRows(r, y0, y1)!)];
+    const regions: Box[] = [];
+    const searched: Box[] = [...fresh];
+    for (const r of motion) {
+      const inBand = fresh.includes(r) ? undefined : clipRows(r, y0, y1);
+      if (!inBand) continue;
+      regions.push(r);
+      searched.push(inBand);
+    }
     this.known.push(...searched.map((r) => ({ box: expandBox(r, o.regionMargin), at: k })));
     return {
       scan: fresh,

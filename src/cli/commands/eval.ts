@@ -19,7 +19,7 @@ import {
   type GalleryMode,
 } from '../../embed/resolution-matched.ts';
 import { createDetectorCropAligner } from '../../eval/detector-crop-aligner.ts';
-import { alignFileCached, type FaceApiTeacher } from '../../models/teacher/index.ts';
+import { alignFileCached, type AlignedFace, type FaceApiTeacher } from '../../models/teacher/index.ts';
 import { log } from '../../util/log.ts';
 import { stageProgress } from '../progress.ts';
 import { balancedPairs, subsamplePairs } from '../../eval/pairs.ts';
@@ -76,20 +76,29 @@ async function loadPairs(o: EvalOptions): Promise<ImagePair[]> {
   return balancedPairs(await loadFolderDataset(o.data), { maxSame: o.maxSame, seed: o.seed });
 }
 
-/** The teacher's aligner through the disk cache; undecodable files count as unaligned, with a warning. */
-function cachedAligner(
+/** The teacher's alignment through the disk cache; undecodable files count as unaligned, with a warning. */
+function cachedFace(
   teacher: FaceApiTeacher,
   assumeCentred: boolean,
-): (path: string) => Promise<RgbImage | null> {
+): (path: string) => Promise<AlignedFace | null> {
   return async (path) => {
     try {
-      return (await alignFileCached(teacher, path, { assumeCentred }))?.chip ?? null;
+      return await alignFileCached(teacher, path, { assumeCentred });
     } catch (err) {
       if (!(err instanceof ImageDecodeError)) throw err;
       log.warn({ path, err: err.message }, 'undecodable image counted as unaligned');
       return null;
     }
   };
+}
+
+/** The aligned chip of `cachedFace`. */
+function cachedAligner(
+  teacher: FaceApiTeacher,
+  assumeCentred: boolean,
+): (path: string) => Promise<RgbImage | null> {
+  const face = cachedFace(teacher, assumeCentred);
+  return async (path) => (await face(path))?.chip ?? null;
 }
 
 /**
@@ -101,12 +110,9 @@ function cameraSceneAligner(
   assumeCentred: boolean,
   roll: number,
 ): (path: string) => Promise<RgbImage | null> {
+  const cached = cachedFace(teacher, assumeCentred);
   return async (path) => {
-    const face = await alignFileCached(teacher, path, { assumeCentred }).catch((err: unknown) => {
-      if (!(err instanceof ImageDecodeError)) throw err;
-      log.warn({ path, err: err.message }, 'undecodable image counted as unaligned');
-      return null;
-    });
+    const face = await cached(path);
     if (!face) return null;
     const sign = createHash('sha256').update(basename(path)).digest()[0]! & 1 ? 1 : -1;
     return rolledProbeScene(await decodeImageFile(path), face.landmarks, sign * roll);
