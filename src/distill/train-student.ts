@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LowResOptions } from '../datasets/lr-synthesis.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { createStudentNet, type StudentConfig } from '../models/student/architecture.ts';
-import { saveModelToDir } from '../models/student/model-io.ts';
+import { loadModelFromDir, saveModelToDir } from '../models/student/model-io.ts';
 import { packImages, toStudentInput } from '../models/student/preprocess.ts';
 import { batchIndices, normalizeRows, remapLabels, stepsPerEpoch } from './batches.ts';
 import {
@@ -62,6 +62,19 @@ export interface StudentTrainOptions {
   readonly scale?: number;
   /** CosFace margin. @defaultValue 0.35 */
   readonly margin?: number;
+  /**
+   * The identity task's class weights: `trainable` (imprinted from the targets' class means, then
+   * learned) or `frozen-targets` (the targets' class means, never updated). Frozen, the identity term
+   * asks each LR face to sit nearer its own identity's adapted-HR mean than every other identity's —
+   * the product's HR-gallery-vs-LR-probe decision, with all training identities as negatives — instead
+   * of letting the LR classifier drift to a space of its own. @defaultValue 'trainable'
+   */
+  readonly prototypes?: 'trainable' | 'frozen-targets';
+  /**
+   * Start from a trained student (a model directory) instead of random weights: fine-tuning. Its
+   * input size and embedding width must match the targets. A checkpoint, when resuming, wins.
+   */
+  readonly initFrom?: string;
   /** Sizes of the synthetic LR faces. @defaultValue { minSize: 8, maxSize: 32 } */
   readonly lowRes?: Partial<LowResRange>;
   /** Augmentations of the LR synthesis (defaults of lr-synthesis.ts). */
@@ -132,6 +145,7 @@ export async function trainStudent(
     margin: 0.35,
     validationSizes: [12, 16],
     seed: 1,
+    prototypes: 'trainable' as const,
     ...options,
   };
   if (o.mimicWeight <= 0 && o.identityWeight <= 0) {
@@ -140,13 +154,25 @@ export async function trainStudent(
   const range: LowResRange = { minSize: 8, maxSize: 32, ...o.lowRes };
   const targets = normalizeRows(train.map((s) => s.target));
   const dim = targets[0].length;
-  const student = createStudentNet({ ...o.network, embeddingDim: dim });
+  const student = o.initFrom
+    ? await loadModelFromDir(o.initFrom)
+    : createStudentNet({ ...o.network, embeddingDim: dim });
+  const outDim = student.outputs[0]!.shape[1];
+  if (outDim !== dim) {
+    student.dispose();
+    throw new RangeError(`trainStudent: ${o.initFrom} embeds ${outDim}-d vectors, the targets are ${dim}-d`);
+  }
   const size = student.inputs[0].shape[1] as number;
   const { labels, numClasses } = remapLabels(train.map((s) => s.identity));
   const batchSize = Math.min(o.batchSize, train.length);
   const steps = stepsPerEpoch(train.length, batchSize);
   const useId = o.identityWeight > 0;
   const useMimic = o.mimicWeight > 0;
+  if (o.prototypes === 'frozen-targets' && !useMimic) {
+    throw new RangeError(
+      'trainStudent: frozen-targets prototypes come from the mimic targets; mimicWeight is 0',
+    );
+  }
   // Imprinted from the targets' class means when mimicking (both tasks then agree from step 0); random
   // for the no-mimic ablation so no teacher knowledge enters through the classifier.
   // tidy releases the initial value; the variable itself is not tracked by tidy.
@@ -156,13 +182,13 @@ export async function trainStudent(
           useMimic
             ? tf.tensor2d(imprintWeights(targets, labels, numClasses), [dim, numClasses])
             : tf.randomNormal([dim, numClasses], 0, 1, 'float32', 7),
-          true,
+          o.prototypes === 'trainable',
         ),
       )
     : undefined;
   const optimizer = tf.train.adam(o.learningRate);
   const vars = [...student.trainableWeights.map((w) => w.read() as tf.Variable)];
-  if (classifier) vars.push(classifier);
+  if (classifier?.trainable) vars.push(classifier);
 
   const pairs = validationPairs(
     validation.map((s) => s.identity),

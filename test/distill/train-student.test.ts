@@ -10,6 +10,10 @@ import {
   type StudentSample,
   type StudentTrainOptions,
 } from '../../src/distill/train-student.ts';
+import { loadNamedTensors } from '../../src/distill/checkpoint.ts';
+import { imprintWeights } from '../../src/distill/losses.ts';
+import { remapLabels, normalizeRows } from '../../src/distill/batches.ts';
+import { saveModelToDir } from '../../src/models/student/model-io.ts';
 import { syntheticFaces } from './synthetic-faces.ts';
 
 process.env.BRIDGEFACE_LOG_LEVEL ??= 'warn';
@@ -112,5 +116,61 @@ describe('student training (step 2)', () => {
     tf.dispose([probe, a, b]);
     full.student.dispose();
     resumed.student.dispose();
+  });
+
+  it("frozen-targets prototypes stay the targets' class means while the student learns", async () => {
+    const opts: StudentTrainOptions = { ...small, epochs: 2, checkpointEveryMinutes: 0 };
+    const frozen = await trainStudent(train, heldOut, {
+      ...opts,
+      prototypes: 'frozen-targets',
+      checkpointDir: join(dir, 'frozen'),
+    });
+    const learned = await trainStudent(train, heldOut, { ...opts, checkpointDir: join(dir, 'learned') });
+    const targets = normalizeRows(train.map((s) => s.target));
+    const { labels, numClasses } = remapLabels(train.map((s) => s.identity));
+    const means = imprintWeights(targets, labels, numClasses);
+    const maxDiff = async (run: string): Promise<number> => {
+      const { classifier } = await loadNamedTensors(join(dir, run, 'student'), 'classifier');
+      const values = (await classifier!.data()) as Float32Array;
+      classifier!.dispose();
+      return values.reduce((m, v, i) => Math.max(m, Math.abs(v - means[i]!)), 0);
+    };
+    assert.ok((await maxDiff('frozen')) < 1e-6, 'the frozen prototypes never moved');
+    assert.ok((await maxDiff('learned')) > 1e-3, 'trainable prototypes are learned (the control)');
+    const first = frozen.records[0]!.loss;
+    const last = frozen.records[frozen.records.length - 1]!.loss;
+    assert.ok(last.identity! < first.identity!, `identity ${first.identity} → ${last.identity}`);
+    frozen.student.dispose();
+    learned.student.dispose();
+    await assert.rejects(
+      trainStudent(train, heldOut, { ...small, prototypes: 'frozen-targets', mimicWeight: 0 }),
+      /frozen-targets/,
+    );
+  });
+
+  it('fine-tunes from a trained student (initFrom) and refuses one of another width', async () => {
+    const base = await trainStudent(train, heldOut, { ...small, epochs: 1 });
+    const baseDir = join(dir, 'base-model');
+    await saveModelToDir(base.student, baseDir);
+    // Fine-tuning at a vanishing rate: the learned weights are the loaded ones (the batch-norm moving
+    // statistics, which are not trained by the optimizer, still follow the batches).
+    const tuned = await trainStudent(train, heldOut, {
+      ...small,
+      epochs: 1,
+      learningRate: 1e-12,
+      initFrom: baseDir,
+    });
+    const weights = (m: tf.LayersModel): Float32Array[] =>
+      m.trainableWeights.map((w) => w.read().dataSync() as Float32Array);
+    const [a, b] = [weights(base.student), weights(tuned.student)];
+    assert.equal(a.length, b.length);
+    a.forEach((w, i) => {
+      const diff = w.reduce((m, v, k) => Math.max(m, Math.abs(v - b[i]![k]!)), 0);
+      assert.ok(diff < 1e-6, `weight ${i} moved by ${diff}`);
+    });
+    base.student.dispose();
+    tuned.student.dispose();
+    const narrow = train.map((s) => ({ ...s, target: s.target.slice(0, 16) }));
+    await assert.rejects(trainStudent(narrow, [], { ...small, initFrom: baseDir }), /embeds \d+-d vectors/);
   });
 });
