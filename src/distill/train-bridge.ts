@@ -8,7 +8,7 @@ import { exportQuantizedStudent } from '../models/student/student-embedder.ts';
 import { initBackend } from '../runtime/backend.ts';
 import { log } from '../util/log.ts';
 import { createRng } from '../util/random.ts';
-import { adaptEmbeddings, saveAdapter } from '../models/adapter.ts';
+import { adaptEmbeddings, adapterDirFor, loadAdapter, saveAdapter } from '../models/adapter.ts';
 import { normalizeRows } from './batches.ts';
 import { writeHistory, writeHistorySvg, type TrainingHistory } from './history.ts';
 import { renderModelCard } from './model-card.ts';
@@ -49,6 +49,12 @@ export interface TrainBridgeOptions {
   readonly progress?: boolean;
   /** One paragraph for the model card's data section. */
   readonly dataDescription?: string;
+  /**
+   * Fine-tune instead of training from scratch: step 2 starts from this trained student directory and
+   * step 1 is not run — the student's own adapter (the sibling `adapter/`, as the pipeline pairs them)
+   * gives the targets, so the fine-tuned student stays in the space its gallery vectors live in.
+   */
+  readonly fineTuneFrom?: string;
 }
 
 export interface TrainBridgeResult {
@@ -105,7 +111,21 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
   // The validation faces' HR gallery embeddings, in the space the student mimics (HR-LR validation).
   let validationTargets = normalizeRows(validation.map((s) => s.teacher));
   let adapterDir: string | null = null;
-  if (ablation !== 'raw-teacher-targets') {
+  if (options.fineTuneFrom) {
+    if (ablation !== 'none')
+      throw new RangeError(`fine-tuning runs the full method, not the ${ablation} ablation`);
+    const from = adapterDirFor(options.fineTuneFrom)!;
+    const adapter = await loadAdapter(from).catch((err: unknown) => {
+      throw new RangeError(
+        `fine-tuning ${options.fineTuneFrom} needs its step-1 adapter at ${from}: ${(err as Error).message}`,
+      );
+    });
+    adapterDir = join(options.outDir, 'adapter');
+    await saveAdapter(adapter, adapterDir);
+    targets = await adaptEmbeddings(adapter, targets);
+    validationTargets = await adaptEmbeddings(adapter, validationTargets);
+    adapter.dispose();
+  } else if (ablation !== 'raw-teacher-targets') {
     const a = await trainAdapter(train, validation, { seed, ...common, ...options.adapter });
     history.epochs.push(...a.records);
     seconds['step 1 (adapter)'] = a.trainingSeconds;
@@ -123,6 +143,7 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
     ...options.student,
     ...(ablation === 'no-identity' ? { identityWeight: 0 } : {}),
     ...(ablation === 'no-mimic' ? { mimicWeight: 0 } : {}),
+    ...(options.fineTuneFrom ? { initFrom: options.fineTuneFrom } : {}),
   };
   const s = await trainStudent(
     train.map((x, i) => ({ identity: x.identity, chip: x.chip, target: targets[i] })),
@@ -218,9 +239,13 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
         'LR sizes': `${so.lowRes?.minSize ?? 8}–${so.lowRes?.maxSize ?? 32} px, ${
           so.lowRes?.peakSize === undefined ? 'uniform' : `triangular, peak ${so.lowRes.peakSize} px`
         }`,
-        'adapter epochs x batch': adapterDir
-          ? `${options.adapter?.epochs ?? 20} x ${options.adapter?.batchSize ?? 256}`
-          : 'not trained',
+        'identity prototypes': so.prototypes ?? 'trainable',
+        ...(options.fineTuneFrom ? { 'fine-tuned from': options.fineTuneFrom } : {}),
+        'adapter epochs x batch': options.fineTuneFrom
+          ? `reused from ${adapterDirFor(options.fineTuneFrom)}`
+          : adapterDir
+            ? `${options.adapter?.epochs ?? 20} x ${options.adapter?.batchSize ?? 256}`
+            : 'not trained',
         'adapter similarity-preserving λ': options.adapter?.preserveWeight ?? 10,
         seed,
       },

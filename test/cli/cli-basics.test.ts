@@ -105,3 +105,10 @@ test('demo --config: a site config with thresholds in the wrong units is refused
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('train --fine-tune with --width is a usage error, before any data is read', async () => {
+  const r = await cli(['train', '--data', '/nonexistent', '--fine-tune', 'models/student', '--width', '64']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /--fine-tune keeps the trained student's width/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});

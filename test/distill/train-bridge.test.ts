@@ -89,4 +89,53 @@ describe('trainBridge (both steps end to end)', () => {
     assert.equal(r.adapterDir, null);
     assert.match(await readFile(r.modelCard, 'utf8'), /raw-teacher-targets/);
   });
+
+  it('fine-tunes a trained student with its own adapter, skipping step 1', async () => {
+    const samples = syntheticFaces(6, 4, 13);
+    const tiny = {
+      batchSize: 8,
+      network: { width: 8, inputSize: 16 },
+      lowRes: { minSize: 8, maxSize: 16 },
+    };
+    const base = await trainBridge({
+      samples,
+      validationFraction: 0.34,
+      outDir: join(dir, 'base'),
+      adapter: { epochs: 1, batchSize: 16 },
+      student: { ...tiny, epochs: 1 },
+      progress: false,
+    });
+    const tuned = await trainBridge({
+      samples,
+      validationFraction: 0.34,
+      outDir: join(dir, 'tuned'),
+      fineTuneFrom: base.studentDir,
+      student: { ...tiny, epochs: 1, learningRate: 1e-4, prototypes: 'frozen-targets' },
+      progress: false,
+    });
+    const history = JSON.parse(await readFile(tuned.historyJson, 'utf8')) as TrainingHistory;
+    assert.deepEqual(
+      history.epochs.map((e) => `${e.stage}:${e.epoch}`),
+      ['student:1'],
+    );
+    // The adapter travels with the fine-tuned student, byte for byte: its gallery vectors are unchanged.
+    assert.deepEqual(
+      await readFile(join(tuned.adapterDir!, 'weights.bin')),
+      await readFile(join(base.adapterDir!, 'weights.bin')),
+    );
+    const card = await readFile(tuned.modelCard, 'utf8');
+    assert.match(card, /fine-tuned from \| .*base[\\/]student/);
+    assert.match(card, /identity prototypes \| frozen-targets/);
+    await assert.rejects(
+      trainBridge({
+        samples,
+        validationFraction: 0.34,
+        outDir: join(dir, 'orphan'),
+        fineTuneFrom: join(dir, 'nowhere', 'student'),
+        student: { ...tiny, epochs: 1 },
+        progress: false,
+      }),
+      /needs its step-1 adapter/,
+    );
+  });
 });

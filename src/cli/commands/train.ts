@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { numberIn, positiveInt } from '../options.ts';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -30,9 +30,17 @@ interface TrainOptions {
   readonly maxIdentities?: number;
   readonly checkpointMinutes: number;
   readonly install?: boolean;
+  readonly fineTune?: string;
+  readonly learningRate?: number;
+  readonly prototypes?: 'trainable' | 'frozen-targets';
 }
 
 async function trainAction(o: TrainOptions): Promise<void> {
+  if (o.fineTune !== undefined && (o.width !== undefined || o.inputSize !== undefined)) {
+    throw new InvalidArgumentError(
+      "--fine-tune keeps the trained student's width and input size: drop --width / --input-size",
+    );
+  }
   await initBackend();
   // LFW: train on peopleDevTrain only (DevTest identities are for reporting and must stay unseen).
   const dataset =
@@ -67,8 +75,11 @@ async function trainAction(o: TrainOptions): Promise<void> {
         ? `LFW deep-funnelled, peopleDevTrain only (${prepared.identities} identities, ${prepared.samples.length} faces aligned by the teacher's dlib-style 150x150 chip; ${prepared.unaligned} images without a detectable face left out). DevTest identities never seen.`
         : `Folder dataset ${dataset.root}: ${prepared.identities} identities, ${prepared.samples.length} faces.`,
     adapter: o.adapterEpochs ? { epochs: o.adapterEpochs } : undefined,
+    fineTuneFrom: o.fineTune === undefined ? undefined : resolve(o.fineTune),
     student: {
       ...(o.epochs ? { epochs: o.epochs } : {}),
+      ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
+      ...(o.prototypes ? { prototypes: o.prototypes } : {}),
       ...(o.batch ? { batchSize: o.batch } : {}),
       ...(o.identityWeight !== undefined ? { identityWeight: o.identityWeight } : {}),
       ...(o.lrPeak !== undefined ? { lowRes: { minSize: 8, maxSize: 32, peakSize: o.lrPeak } } : {}),
@@ -148,6 +159,21 @@ export function register(program: Command): void {
       positiveInt('--max-identities'),
     )
     .option('--checkpoint-minutes <n>', 'minutes between checkpoints', positiveInt('--checkpoint-minutes'), 5)
+    .option(
+      '--fine-tune <student dir>',
+      'start step 2 from this trained student (e.g. models/student) and reuse its adapter (the sibling adapter/) instead of running step 1',
+    )
+    .option(
+      '--learning-rate <lr>',
+      'student Adam peak learning rate (default: 0.002; lower, e.g. 0.0005, to fine-tune)',
+      numberIn('--learning-rate', 1e-6, 0.1),
+    )
+    .addOption(
+      new Option(
+        '--prototypes <kind>',
+        "identity task's class weights: learned, or frozen at the adapted-HR class means (default: trainable)",
+      ).choices(['trainable', 'frozen-targets']),
+    )
     .option('--install', 'copy the trained models into models/ (what the pipeline loads)')
     .action(trainAction);
 }
