@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { STUDENT_DEFAULTS } from '../models/student/architecture.ts';
 import { loadModelFromDir, modelSizeOnDisk, saveModelToDir } from '../models/student/model-io.ts';
@@ -240,9 +240,10 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
           so.lowRes?.peakSize === undefined ? 'uniform' : `triangular, peak ${so.lowRes.peakSize} px`
         }`,
         'identity prototypes': so.prototypes ?? 'trainable',
-        ...(options.fineTuneFrom ? { 'fine-tuned from': options.fineTuneFrom } : {}),
+        // Paths relative to where the command ran (the repository root): the card travels with the model.
+        ...(options.fineTuneFrom ? { 'fine-tuned from': relative(process.cwd(), options.fineTuneFrom) } : {}),
         'adapter epochs x batch': options.fineTuneFrom
-          ? `reused from ${adapterDirFor(options.fineTuneFrom)}`
+          ? `reused from ${relative(process.cwd(), adapterDirFor(options.fineTuneFrom)!)}`
           : adapterDir
             ? `${options.adapter?.epochs ?? 20} x ${options.adapter?.batchSize ?? 256}`
             : 'not trained',
