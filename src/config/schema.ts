@@ -243,37 +243,39 @@ export const configSchema = z.strictObject({
       /**
        * Thresholds by face size for the default model and gallery (the shipped student, the fused
        * enrolment of the `enrol` section), in the units of `scoreNorm`. Each row applies from its
-       * `minFacePx` up (face px = detector box side ≈ probe chip side). Defaults: raw cosines at FAR
-       * 1e-4 per comparison — a watchlist of N people gives a stranger's track about N times that chance
-       * of a false name, so 1e-3 would mean ~10% of strangers named on a 100-person list — calibrated by
+       * `minFacePx` up (face px = detector box side ≈ probe chip side). Defaults: cohort-normalised
+       * scores (`scoreNorm: cohort`: deviations above the probe's cohort scores) at FAR 1e-4 per
+       * comparison — a watchlist of N people gives a stranger's track about N times that chance of a
+       * false name, so 1e-3 would mean ~10% of strangers named on a 100-person list — calibrated by
        * `bridgeface calibrate --data <lfw> --far 1e-4` on held-out LFW DevTrain identities (never
-       * DevTest), rounded up (docs/BENCHMARKS.md, "Operating points"). With `scoreNorm: cohort` the same
-       * calibration gives 4.912 / 4.811 / 4.871 / 4.889 (deviations above the probe's cohort scores).
-       * Recalibrate for another model, gallery mode, normalisation or FAR.
+       * DevTest), rounded up (docs/BENCHMARKS.md, "Operating points"). With `scoreNorm: none` the same
+       * calibration gives raw cosines 0.799 / 0.794 / 0.788 / 0.786. Recalibrate for another model,
+       * gallery mode, normalisation or FAR.
        */
       thresholds: z
         .array(sizeThresholdSchema)
         .min(1)
         .default([
-          { minFacePx: 0, threshold: 0.799 },
-          { minFacePx: 16, threshold: 0.794 },
-          { minFacePx: 24, threshold: 0.788 },
-          { minFacePx: 32, threshold: 0.786 },
+          { minFacePx: 0, threshold: 4.912 },
+          { minFacePx: 16, threshold: 4.811 },
+          { minFacePx: 24, threshold: 4.871 },
+          { minFacePx: 32, threshold: 4.889 },
         ]),
       minMargin: z.number().min(0).default(0.05),
       minQuality: z.number().min(0).max(1).default(0.05),
       /**
        * Score normalisation (match/cohort-norm.ts): `cohort` re-expresses a probe's cosines in standard
        * deviations above its top `cohortTopK` cosines to a cohort of unrelated people enrolled like the
-       * watchlist (the probe model's `cohort.json`, written by `bridgeface calibrate`); `none` (default)
-       * compares raw cosines. `thresholds` and event scores are in the units this selects: change both
-       * together. Measured (docs/BENCHMARKS.md, "Cohort score normalisation"): on held-out LFW
-       * identities `cohort` raises TAR at FAR 1e-3 / 1e-4 by 3–6 points at every size and keeps one
-       * threshold across sizes; with the session-7 student it names the same 3 of 4 on the demo clip
-       * as raw cosines, with a far wider gap to the passers-by ("The demo"). Not the default until a
-       * labelled site clip confirms it.
+       * watchlist (the probe model's `cohort.json`, written by `bridgeface calibrate`; the default);
+       * `none` compares raw cosines. `thresholds` and event scores are in the units this selects:
+       * change both together. Why the default (docs/BENCHMARKS.md, "Cohort score normalisation" and
+       * "The demo"): on held-out LFW identities `cohort` raises TAR at FAR 1e-3 / 1e-4 by 3–6 points at
+       * every size; a probe from another camera or population that scores lower against everyone is
+       * compared with its own cohort scores, so one threshold holds across sizes (4.8–4.9), and across
+       * model versions where raw thresholds moved by 0.05; on the demo clip it names the same 3 of 4
+       * as raw cosines with a far wider gap to the passers-by.
        */
-      scoreNorm: z.enum(['cohort', 'none']).default('none'),
+      scoreNorm: z.enum(['cohort', 'none']).default('cohort'),
       cohortTopK: z.number().int().min(2).max(10_000).default(100),
     })
     // Thresholds and scoreNorm must be changed together: catch the half-done switch at load time.
@@ -284,7 +286,7 @@ export const configSchema = z.strictObject({
           code: 'custom',
           path: ['thresholds'],
           message:
-            'a threshold above 1 can never be reached by a cosine (scoreNorm: none): these look like cohort-normalised thresholds, set scoreNorm: cohort',
+            'a threshold above 1 can never be reached by a cosine (scoreNorm: none): these look like cohort-normalised thresholds (the defaults are), so set scoreNorm: cohort, or give raw cosine thresholds with scoreNorm: none (`bridgeface calibrate` prints them)',
         });
       }
       if (m.scoreNorm === 'cohort' && cosineLike) {

@@ -81,7 +81,7 @@ before(async () => {
     detector: { type: 'tiled-tiny', minFaceSize: 14, scoreThreshold: 0.3 },
     embed: { model: 'student', concurrency: 2 },
     queue: { batchWaitMs: 50 },
-    match: { thresholds: [{ minFacePx: 10, threshold: 0.2 }] },
+    match: { scoreNorm: 'none', thresholds: [{ minFacePx: 10, threshold: 0.2 }] },
   });
   roles.push(await startEmbedRole(config, redis));
   roles.push(await startCameraRole(config, redis));

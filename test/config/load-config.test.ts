@@ -11,6 +11,7 @@ import { DEFAULT_EVENT_LOG_OPTIONS } from '../../src/store/event-log.ts';
 import { DEFAULT_SUBMITTER_OPTIONS } from '../../src/pipeline/track-submitter.ts';
 import { DEFAULT_EMBED_QUEUE_OPTIONS } from '../../src/queue/embed-queue.ts';
 import { DEFAULT_TRACKER_OPTIONS } from '../../src/track/face-tracker.ts';
+import { loadCheckedCohort } from '../../src/models/cohort.ts';
 import { REPO_ROOT } from '../../src/models/model-paths.ts';
 
 test('the shipped example config is valid and gets defaults', async () => {
@@ -119,27 +120,35 @@ test("modules' default options are the schema's defaults", () => {
 });
 
 test('match thresholds and scoreNorm must agree: cosine thresholds with cohort, or normalised ones without, fail', () => {
-  assert.equal(parseConfig({}, {}).match.scoreNorm, 'none');
-  assert.throws(
-    () => parseConfig({ match: { scoreNorm: 'cohort' } }, {}),
-    (e: unknown) => e instanceof ConfigError && /cosine thresholds.*bridgeface calibrate/.test(e.message),
+  const defaults = parseConfig({}, {}).match;
+  assert.equal(defaults.scoreNorm, 'cohort');
+  assert.ok(
+    defaults.thresholds.every((t) => t.threshold > 1),
+    'the default thresholds are normalised ones',
   );
   assert.throws(
-    () => parseConfig({ match: { thresholds: [{ minFacePx: 0, threshold: 4.9 }] } }, {}),
-    /never be reached by a cosine/,
+    () => parseConfig({ match: { scoreNorm: 'none' } }, {}),
+    (e: unknown) =>
+      e instanceof ConfigError && /never be reached by a cosine.*scoreNorm: cohort/.test(e.message),
   );
-  const normalised = parseConfig(
-    { match: { scoreNorm: 'cohort', thresholds: [{ minFacePx: 0, threshold: 4.9 }] } },
+  assert.throws(
+    () => parseConfig({ match: { thresholds: [{ minFacePx: 0, threshold: 0.79 }] } }, {}),
+    /cosine thresholds.*bridgeface calibrate/,
+  );
+  const raw = parseConfig(
+    { match: { scoreNorm: 'none', thresholds: [{ minFacePx: 0, threshold: 0.79 }] } },
     {},
   ).match;
-  assert.equal(normalised.thresholds[0]!.threshold, 4.9);
-  assert.equal(normalised.cohortTopK, 100);
+  assert.equal(raw.thresholds[0]!.threshold, 0.79);
+  assert.equal(raw.cohortTopK, 100);
 });
 
 test('the wide-student example config loads, and its model, adapter and cohort ship in the repository', async () => {
   const c = await loadConfig(join(REPO_ROOT, 'config', 'wide-student.yaml'), {});
   assert.equal(c.embed.model, 'models/wide/student');
-  assert.equal(c.match.scoreNorm, 'none');
+  assert.equal(c.match.scoreNorm, 'cohort');
+  // Its cohort matches its weights and the enrolment options the config gives (what the pipeline checks).
+  assert.ok((await loadCheckedCohort(c.embed.model, c.enrol)).vectors.length > 0);
   for (const file of [
     'student/model.json',
     'student/weights.bin',

@@ -140,6 +140,8 @@ test(
       redis: { url: `redis://127.0.0.1:${port}`, prefix: 'bf-fault' },
       cameras: [{ id: 'x', url: 'unused.mp4' }],
       embed: { model: 'teacher', concurrency: 1 },
+      // The teacher has no score-normalisation cohort: raw cosines (the thresholds do not matter here).
+      match: { scoreNorm: 'none', thresholds: [{ minFacePx: 0, threshold: 0.9 }] },
     });
     const keysLocal = new RedisKeys('bf-fault');
     const client = connectRedis(config);

@@ -165,8 +165,9 @@ async function evalAction(options: EvalOptions): Promise<void> {
     lrSizes: o.galleryLrSizes,
     greyscale: ENROL_DEFAULTS.greyscale,
   });
-  // hr-lr scores as the matcher sees them with the config's default normalisation unless told otherwise.
-  const scoreNorm = o.scoreNorm ?? MATCH_DEFAULTS.scoreNorm;
+  // Raw cosines unless asked: verification numbers stay comparable across models, gallery modes and
+  // the teacher, none of which need a cohort.
+  const scoreNorm = o.scoreNorm ?? 'none';
   const normaliser =
     o.cross && scoreNorm === 'cohort'
       ? new CohortNormaliser(
@@ -294,10 +295,10 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--score-norm <mode>',
-        "hr-lr scores as the matcher sees them: cohort-normalised (the model's cohort.json) or raw cosines",
+        "hr-lr scores: raw cosines (the model's own verification, comparable across models and gallery modes) or cohort-normalised as the matcher's default config scores them (the model's cohort.json)",
       )
         .choices(['cohort', 'none'])
-        .default(MATCH_DEFAULTS.scoreNorm),
+        .default('none'),
     )
     .option('--json <file>', 'write the results as JSON')
     .option('--plot <file>', 'write an SVG: accuracy vs resolution and ROC curves')
