@@ -57,6 +57,17 @@ export function cohortPathFor(probeModel: string): string | undefined {
   return join(dir.endsWith('model.json') ? dirname(dir) : dir, COHORT_FILE);
 }
 
+/**
+ * Where `calibrate` writes a probe model's cohort (`out`, else beside the weights) and the model
+ * directory whose weights it is tied to — always the probe model's, wherever the file goes; none for
+ * the teacher, which has no model directory.
+ */
+export function cohortTargetFor(probeModel: string, out?: string): { path: string; modelDir: string } | undefined {
+  const own = cohortPathFor(probeModel);
+  if (!own) return undefined;
+  return { path: out ? resolve(out) : own, modelDir: dirname(own) };
+}
+
 /** SHA-256 (hex) of a model directory's weights.bin. */
 export async function weightsFingerprint(modelDir: string): Promise<string> {
   return createHash('sha256')

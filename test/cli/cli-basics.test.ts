@@ -113,3 +113,10 @@ test('train --fine-tune with --width is a usage error, before any data is read',
   assert.match(r.stderr, /--fine-tune keeps the trained student's width/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
+
+test('calibrate --model teacher in cohort units (the default) is refused before any data is read', async () => {
+  const r = await cli(['calibrate', '--data', '/nonexistent', '--model', 'teacher']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /teacher has no model directory.*match\.scoreNorm: none/);
+  assert.doesNotMatch(r.stderr, /\n\s+at |ENOENT/, 'no stack trace, no file error');
+});

@@ -7,6 +7,7 @@ import {
   COHORT_FILE,
   CohortError,
   cohortPathFor,
+  cohortTargetFor,
   loadCheckedCohort,
   loadCohort,
   saveCohort,
@@ -53,4 +54,12 @@ test('a missing, stale or differently enrolled cohort is refused with what to do
   await assert.rejects(loadCheckedCohort(dir, enrol), /other weights/);
   await writeFile(path, '{"version": 1}');
   await assert.rejects(loadCohort(path), /not a BridgeFace cohort file/);
+});
+
+test('calibrate writes a cohort wherever --cohort-out says, tied to the probe model’s weights', async () => {
+  const dir = await modelDir();
+  const out = join(await modelDir(), 'elsewhere.json');
+  assert.deepEqual(cohortTargetFor(dir), { path: join(dir, COHORT_FILE), modelDir: dir });
+  assert.deepEqual(cohortTargetFor(dir, out), { path: out, modelDir: dir });
+  assert.equal(cohortTargetFor('teacher', out), undefined);
 });

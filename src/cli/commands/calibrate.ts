@@ -10,7 +10,7 @@ import { createEmbedder, createGalleryEmbedder } from '../../models/registry.ts'
 import { configOrDefaults, numberIn, positiveInt } from '../options.ts';
 import { stageProgress } from '../progress.ts';
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
-import { CohortError, cohortPathFor, saveCohort, weightsFingerprint } from '../../models/cohort.ts';
+import { CohortError, cohortTargetFor, saveCohort, weightsFingerprint } from '../../models/cohort.ts';
 
 interface CalibrateOptions {
   readonly data: string;
@@ -30,6 +30,15 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 async function calibrateAction(o: CalibrateOptions): Promise<void> {
   const config = await configOrDefaults(o.config);
+  // Fail before the long preparation: cohort units need a probe model with weights to tie the cohort to.
+  const cohortTarget =
+    config.match.scoreNorm === 'cohort' ? cohortTargetFor(o.model, o.cohortOut) : undefined;
+  if (config.match.scoreNorm === 'cohort' && !cohortTarget) {
+    throw new CohortError(
+      `${o.model} has no model directory to tie a score-normalisation cohort to: calibrate it in raw cosines ` +
+        '(--config with match.scoreNorm: none and cosine thresholds)',
+    );
+  }
   const teacher = await createEmbedder('teacher');
   const probe = await createEmbedder(o.model).catch((err: unknown) => {
     teacher.dispose();
@@ -48,10 +57,8 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
     const galleryEmbedder = new ResolutionMatchedEmbedder(adapted, probe, config.enrol);
     let normaliser: CohortNormaliser | undefined;
     let cohortPath: string | undefined;
-    if (config.match.scoreNorm === 'cohort') {
-      cohortPath = o.cohortOut ?? cohortPathFor(o.model);
-      if (!cohortPath)
-        throw new CohortError('the teacher has no model directory to hold a cohort: pass --cohort-out');
+    if (cohortTarget) {
+      cohortPath = cohortTarget.path;
       // The cohort: unrelated people from the *training* identities (never the held-out ones scored below).
       const picked = pickCohort(train, o.cohortSize, o.seed);
       const vectors: Float32Array[] = [];
@@ -59,9 +66,9 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
         vectors.push(...(await galleryEmbedder.embed(picked.slice(i, i + 64).map((s) => s.chip))));
         bar.update('cohort', vectors.length, picked.length);
       }
-      const modelDir = dirname(cohortPath);
       await saveCohort(cohortPath, {
-        weightsSha256: await weightsFingerprint(modelDir),
+        // Tied to the probe model's weights, wherever --cohort-out puts the file.
+        weightsSha256: await weightsFingerprint(cohortTarget.modelDir),
         enrol: config.enrol,
         source: `LFW peopleDevTrain training identities (validation fraction ${o.validationFraction}, seed ${o.seed} held out): one aligned photo each of ${picked.length} identities, enrolled like the watchlist`,
         vectors,
