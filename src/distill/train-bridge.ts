@@ -111,29 +111,29 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
   // The validation faces' HR gallery embeddings, in the space the student mimics (HR-LR validation).
   let validationTargets = normalizeRows(validation.map((s) => s.teacher));
   let adapterDir: string | null = null;
-  if (options.fineTuneFrom) {
+  // Fine-tuning reuses the student's own adapter (step 1 is not run); otherwise step 1 trains one.
+  const reusedAdapterDir = options.fineTuneFrom ? adapterDirFor(options.fineTuneFrom)! : undefined;
+  let adapter: tf.LayersModel | undefined;
+  if (reusedAdapterDir) {
     if (ablation !== 'none')
       throw new RangeError(`fine-tuning runs the full method, not the ${ablation} ablation`);
-    const from = adapterDirFor(options.fineTuneFrom)!;
-    const adapter = await loadAdapter(from).catch((err: unknown) => {
+    adapter = await loadAdapter(reusedAdapterDir).catch((err: unknown) => {
       throw new RangeError(
-        `fine-tuning ${options.fineTuneFrom} needs its step-1 adapter at ${from}: ${(err as Error).message}`,
+        `fine-tuning ${options.fineTuneFrom} needs its step-1 adapter at ${reusedAdapterDir}: ${(err as Error).message}`,
       );
     });
+  } else if (ablation !== 'raw-teacher-targets') {
+    const a = await trainAdapter(train, validation, { seed, ...common, ...options.adapter });
+    history.epochs.push(...a.records);
+    seconds['step 1 (adapter)'] = a.trainingSeconds;
+    adapter = a.adapter;
+  }
+  if (adapter) {
     adapterDir = join(options.outDir, 'adapter');
     await saveAdapter(adapter, adapterDir);
     targets = await adaptEmbeddings(adapter, targets);
     validationTargets = await adaptEmbeddings(adapter, validationTargets);
     adapter.dispose();
-  } else if (ablation !== 'raw-teacher-targets') {
-    const a = await trainAdapter(train, validation, { seed, ...common, ...options.adapter });
-    history.epochs.push(...a.records);
-    seconds['step 1 (adapter)'] = a.trainingSeconds;
-    adapterDir = join(options.outDir, 'adapter');
-    await saveAdapter(a.adapter, adapterDir);
-    targets = await adaptEmbeddings(a.adapter, targets);
-    validationTargets = await adaptEmbeddings(a.adapter, validationTargets);
-    a.adapter.dispose();
   }
 
   // Step 2: the LR student.
@@ -242,8 +242,8 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
         'identity prototypes': so.prototypes ?? 'trainable',
         // Paths relative to where the command ran (the repository root): the card travels with the model.
         ...(options.fineTuneFrom ? { 'fine-tuned from': relative(process.cwd(), options.fineTuneFrom) } : {}),
-        'adapter epochs x batch': options.fineTuneFrom
-          ? `reused from ${relative(process.cwd(), adapterDirFor(options.fineTuneFrom)!)}`
+        'adapter epochs x batch': reusedAdapterDir
+          ? `reused from ${relative(process.cwd(), reusedAdapterDir)}`
           : adapterDir
             ? `${options.adapter?.epochs ?? 20} x ${options.adapter?.batchSize ?? 256}`
             : 'not trained',

@@ -56,9 +56,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
     const { train, validation } = splitByIdentity(prepared.samples, o.validationFraction, o.seed);
     const galleryEmbedder = new ResolutionMatchedEmbedder(adapted, probe, config.enrol);
     let normaliser: CohortNormaliser | undefined;
-    let cohortPath: string | undefined;
     if (cohortTarget) {
-      cohortPath = cohortTarget.path;
       // The cohort: unrelated people from the *training* identities (never the held-out ones scored below).
       const picked = pickCohort(train, o.cohortSize, o.seed);
       const vectors: Float32Array[] = [];
@@ -66,7 +64,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
         vectors.push(...(await galleryEmbedder.embed(picked.slice(i, i + 64).map((s) => s.chip))));
         bar.update('cohort', vectors.length, picked.length);
       }
-      await saveCohort(cohortPath, {
+      await saveCohort(cohortTarget.path, {
         // Tied to the probe model's weights, wherever --cohort-out puts the file.
         weightsSha256: await weightsFingerprint(cohortTarget.modelDir),
         enrol: config.enrol,
@@ -112,7 +110,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
     console.log(
       `match.thresholds at FAR ${o.far} (${normaliser ? `cohort-normalised, top ${normaliser.topK} of ${normaliser.size}` : 'raw cosines'}): ${JSON.stringify(thresholds)}`,
     );
-    if (cohortPath) console.log(`score-normalisation cohort written to ${cohortPath}`);
+    if (cohortTarget) console.log(`score-normalisation cohort written to ${cohortTarget.path}`);
     if (o.json) {
       const path = resolve(o.json);
       await mkdir(dirname(path), { recursive: true });
@@ -125,7 +123,9 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
         seed: o.seed,
         far: o.far,
         score_norm: config.match.scoreNorm,
-        cohort: normaliser ? { path: cohortPath, size: normaliser.size, top_k: normaliser.topK } : null,
+        cohort: normaliser
+          ? { path: cohortTarget?.path, size: normaliser.size, top_k: normaliser.topK }
+          : null,
         thresholds,
         rows,
       };
