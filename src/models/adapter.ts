@@ -1,6 +1,6 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { studentModelDir } from './model-paths.ts';
+import { probeModelDir } from './model-paths.ts';
 import { loadModelFromDir, saveModelToDir } from './student/model-io.ts';
 
 /**
@@ -49,7 +49,6 @@ export function loadAdapter(dir: string): Promise<tf.LayersModel> {
  * including a student moved by BRIDGEFACE_STUDENT_DIR; none for the teacher.
  */
 export function adapterDirFor(probeModel: string): string | undefined {
-  if (probeModel === 'teacher') return undefined;
-  const studentDir = probeModel === 'student' ? studentModelDir() : resolve(probeModel);
-  return join(dirname(studentDir), 'adapter');
+  const studentDir = probeModelDir(probeModel);
+  return studentDir === undefined ? undefined : join(dirname(studentDir), 'adapter');
 }

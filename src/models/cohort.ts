@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { studentModelDir } from './model-paths.ts';
+import { readEnsembleMembers } from './ensemble.ts';
+import { probeModelDir } from './model-paths.ts';
 
 /**
  * The score-normalisation cohort of a probe model (see match/cohort-norm.ts): a few hundred unrelated
@@ -52,9 +53,8 @@ export class CohortError extends Error {
 
 /** The cohort file of a probe model ('student' or a model directory); none for the teacher. */
 export function cohortPathFor(probeModel: string): string | undefined {
-  if (probeModel === 'teacher') return undefined;
-  const dir = probeModel === 'student' ? studentModelDir() : resolve(probeModel);
-  return join(dir.endsWith('model.json') ? dirname(dir) : dir, COHORT_FILE);
+  const dir = probeModelDir(probeModel);
+  return dir === undefined ? undefined : join(dir, COHORT_FILE);
 }
 
 /**
@@ -68,11 +68,16 @@ export function cohortTargetFor(probeModel: string, out?: string): { path: strin
   return { path: out ? resolve(out) : own, modelDir: dirname(own) };
 }
 
-/** SHA-256 (hex) of a model directory's weights.bin. */
+/**
+ * SHA-256 (hex) of a model directory's weights.bin; for a student ensemble (models/ensemble.ts), of its
+ * members' weights.bin in member order.
+ */
 export async function weightsFingerprint(modelDir: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(join(modelDir, 'weights.bin')))
-    .digest('hex');
+  const hash = createHash('sha256');
+  for (const dir of (await readEnsembleMembers(modelDir)) ?? [modelDir]) {
+    hash.update(await readFile(join(dir, 'weights.bin')));
+  }
+  return hash.digest('hex');
 }
 
 export async function saveCohort(path: string, cohort: Cohort): Promise<void> {

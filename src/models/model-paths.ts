@@ -17,6 +17,16 @@ export function studentModelDir(): string {
   return studentDirSetting() ?? join(REPO_ROOT, 'models', 'student');
 }
 
+/**
+ * The directory of a probe model spec: the shipped student's for `student`, else the path itself (or
+ * the directory of a `model.json` path). The teacher has none.
+ */
+export function probeModelDir(spec: string): string | undefined {
+  if (spec === 'teacher') return undefined;
+  const dir = spec === 'student' ? studentModelDir() : resolve(spec);
+  return dir.endsWith('model.json') ? dirname(dir) : dir;
+}
+
 /** Where BridgeFace's own small-face detector ships in the repository (tfjs layers format). */
 export function smallFaceModelDir(): string {
   return join(REPO_ROOT, 'models', 'small-face');

@@ -1,17 +1,20 @@
 import { stat } from 'node:fs/promises';
+import type * as tf from '@tensorflow/tfjs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { adapterDirFor, loadAdapter } from './adapter.ts';
 import { AdaptedTeacherEmbedder } from './adapted-teacher.ts';
 import type { FaceEmbedder } from './embedder.ts';
+import { ENSEMBLE_FILE, EnsembleEmbedder, EnsembleError, readEnsembleMembers } from './ensemble.ts';
 import { loadStudentEmbedder } from './student/student-embedder.ts';
-import { studentModelDir } from './model-paths.ts';
+import { probeModelDir, studentModelDir } from './model-paths.ts';
 import { createTeacher, type FaceApiTeacher } from './teacher/index.ts';
 
 /**
  * Picks a face model by name so callers never branch on the model type:
  * - `teacher`: the face-api HR teacher (also the aligner);
  * - `student`: the shipped student, a tfjs LayersModel in `<repo>/models/student/model.json`;
- * - any other string: a directory (or its model.json) holding a LayersModel in the same format.
+ * - any other string: a directory (or its model.json) holding a LayersModel in the same format, or a
+ *   directory holding an `ensemble.json` that names two or more such students (models/ensemble.ts).
  *
  * LayersModel contract (that of student/architecture.ts): input `[batch, s, s, 3]` float32 RGB in
  * 0..255 — any rescaling is a layer inside the model, so the file alone defines the preprocessing —
@@ -48,7 +51,8 @@ async function modelDir(path: string, name: string | undefined): Promise<string>
   if (info?.isFile() && dir === abs) {
     throw new ModelLoadError(`model path ${abs} is a file; expected a directory holding model.json`);
   }
-  if (!(await stat(join(dir, 'model.json')).catch(() => null))) {
+  const exists = async (file: string) => (await stat(join(dir, file)).catch(() => null)) !== null;
+  if (!(await exists('model.json')) && !(await exists(ENSEMBLE_FILE))) {
     const what =
       name === 'student'
         ? 'student weights not found (train and export the student first)'
@@ -66,12 +70,31 @@ async function modelDir(path: string, name: string | undefined): Promise<string>
  */
 export async function loadLayersEmbedder(path: string, name?: string): Promise<FaceEmbedder> {
   const dir = await modelDir(path, name);
+  const members = await readEnsembleMembers(dir);
+  if (members) return loadEnsemble(dir, members, name);
   const jsonPath = join(dir, 'model.json');
   try {
     return await loadStudentEmbedder(dir, { name: name ?? basename(dir) });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new ModelLoadError(`cannot load ${jsonPath}: ${why}`, { cause: err });
+  }
+}
+
+/** A student ensemble (models/ensemble.ts): its plain layers-model members, loaded in order. */
+async function loadEnsemble(dir: string, members: readonly string[], name?: string): Promise<FaceEmbedder> {
+  const loaded: FaceEmbedder[] = [];
+  try {
+    for (const member of members) {
+      if (await readEnsembleMembers(member)) {
+        throw new EnsembleError(`${join(dir, ENSEMBLE_FILE)}: member ${member} is itself an ensemble`);
+      }
+      loaded.push(await loadLayersEmbedder(member));
+    }
+    return new EnsembleEmbedder(loaded, name ?? basename(dir));
+  } catch (err) {
+    for (const m of loaded) m.dispose();
+    throw err;
   }
 }
 
@@ -84,7 +107,26 @@ export async function createGalleryEmbedder(
   teacher: FaceApiTeacher,
   probeModel: EmbedderSpec,
 ): Promise<AdaptedTeacherEmbedder> {
+  const ownDir = probeModelDir(probeModel);
+  const members = ownDir === undefined ? undefined : await readEnsembleMembers(ownDir);
+  if (members) {
+    // Every member needs its own adapter: a member's probes live in its adapted-HR space only.
+    const adapters: tf.LayersModel[] = [];
+    try {
+      for (const member of members) {
+        const dir = adapterDirFor(member)!;
+        if (!(await stat(join(dir, 'model.json')).catch(() => null))) {
+          throw new ModelLoadError(`ensemble member ${member} has no step-1 adapter at ${dir}`);
+        }
+        adapters.push(await loadAdapter(dir));
+      }
+    } catch (err) {
+      for (const a of adapters) a.dispose();
+      throw err;
+    }
+    return new AdaptedTeacherEmbedder(teacher, adapters);
+  }
   const dir = adapterDirFor(probeModel);
   const hasAdapter = dir !== undefined && (await stat(join(dir, 'model.json')).catch(() => null)) !== null;
-  return new AdaptedTeacherEmbedder(teacher, hasAdapter ? await loadAdapter(dir) : undefined);
+  return new AdaptedTeacherEmbedder(teacher, hasAdapter ? [await loadAdapter(dir)] : []);
 }

@@ -242,7 +242,7 @@ export function register(program: Command): void {
     .description('face verification at low resolutions (LR-LR, and HR gallery vs LR probe with --cross)')
     .requiredOption(
       '--model <spec>',
-      'teacher, teacher+adapter (step 1 features), student, or a directory holding a tfjs layers model.json',
+      'teacher, teacher+adapter (step 1 features), student, or a directory holding a tfjs layers model.json (or an ensemble.json of students)',
     )
     .addOption(
       new Option('--dataset <kind>', 'dataset layout').choices(['lfw', 'folder']).makeOptionMandatory(),
