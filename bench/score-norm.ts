@@ -3,8 +3,9 @@
  * kind of probe hold its FAR on others? On the held-out DevTrain identities that `calibrate` uses (never
  * DevTest), cohort from the training identities, gallery enrolled as the config's `enrol` section does:
  *   npm run bench:score-norm -- --data ../shared/data/lfw [--model student] [--size 16] [--cohort 400]
+ *     [--top-k 100,50]
  * Prints TAR at FAR 1e-2/1e-3/1e-4 for raw cosines, gallery-side Z-norm, probe-side T-norm (what
- * `match.scoreNorm: cohort` does) and both (S-norm), at several top-k; then, with thresholds set on
+ * `match.scoreNorm: cohort` does) and both (S-norm), over the whole cohort and at each top-k; then, with thresholds set on
  * colour probes of `--size`, the FAR and TAR they give on 12/24/32 px, greyscale and dark probes.
  */
 import { writeFile } from 'node:fs/promises';
@@ -30,9 +31,11 @@ const o = new Command('bench:score-norm')
   .option('--model <spec>', 'probe model', 'student')
   .option('--size <px>', 'probe size the thresholds are set on', positiveInt('--size'), 16)
   .option('--cohort <n>', 'cohort people', positiveInt('--cohort'), 400)
+  .option('--top-k <list>', 'cohort scores used per query, comma-separated', '100,50')
   .option('--json <file>', 'write the results as JSON')
   .parse()
-  .opts<{ data: string; model: string; size: number; cohort: number; json?: string }>();
+  .opts<{ data: string; model: string; size: number; cohort: number; topK: string; json?: string }>();
+const topKs = o.topK.split(',').map((k) => positiveInt('--top-k')(k.trim()));
 
 await exitUnlessPresent('bench:score-norm', [join(o.data, 'peopleDevTrain.txt')]);
 const FARS = [1e-2, 1e-3, 1e-4];
@@ -103,7 +106,7 @@ console.log(
   `${faces.length} held-out DevTrain faces of ${perIdentity.size} identities, cohort ${cohort.length}, ${o.size} px probes, model ${probe.name}`,
 );
 console.log('variant  top-k  TAR@1e-2  TAR@1e-3  TAR@1e-4');
-for (const topK of [o.cohort, 100, 50]) {
+for (const topK of [o.cohort, ...topKs]) {
   const tNorm = new CohortNormaliser(cohortGallery, topK);
   const zNorm = new CohortNormaliser(cohortProbes, topK);
   const gStats = G.map((g) => zNorm.stats(g));

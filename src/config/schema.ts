@@ -256,10 +256,10 @@ export const configSchema = z.strictObject({
         .array(sizeThresholdSchema)
         .min(1)
         .default([
-          { minFacePx: 0, threshold: 4.912 },
-          { minFacePx: 16, threshold: 4.811 },
-          { minFacePx: 24, threshold: 4.871 },
-          { minFacePx: 32, threshold: 4.889 },
+          { minFacePx: 0, threshold: 4.273 },
+          { minFacePx: 16, threshold: 4.056 },
+          { minFacePx: 24, threshold: 4.026 },
+          { minFacePx: 32, threshold: 4.09 },
         ]),
       minMargin: z.number().min(0).default(0.05),
       minQuality: z.number().min(0).max(1).default(0.05),
@@ -270,10 +270,11 @@ export const configSchema = z.strictObject({
        * `none` compares raw cosines. `thresholds` and event scores are in the units this selects:
        * change both together. Why the default (docs/BENCHMARKS.md, "Cohort score normalisation" and
        * "The demo"): on held-out LFW identities `cohort` raises TAR at FAR 1e-3 / 1e-4 by 3–6 points at
-       * every size; a probe from another camera or population that scores lower against everyone is
-       * compared with its own cohort scores, so one threshold holds across sizes (4.8–4.9), and across
-       * model versions where raw thresholds moved by 0.05; on the demo clip it names the same 3 of 4
-       * as raw cosines with a far wider gap to the passers-by.
+       * every size (8–10 points at FAR 1e-3 at 16–24 px on DevTest with the cohort of every training identity); a
+       * probe from another camera or population that scores lower against everyone is compared with
+       * its own cohort scores, and across model versions the normalised thresholds moved far less
+       * than the raw ones; on the demo clip it names the same 3 of 4 as raw cosines with a far wider
+       * gap to the passers-by.
        */
       scoreNorm: z.enum(['cohort', 'none']).default('cohort'),
       cohortTopK: z.number().int().min(2).max(10_000).default(100),

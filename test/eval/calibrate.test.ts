@@ -130,5 +130,8 @@ test('pickCohort: one photo each of distinct identities, the same for a seed, ne
     pickCohort(samples, 10, 1).map((s) => s.identity),
   );
   assert.equal(pickCohort(samples, 50, 1).length, 10);
+  // calibrate's default: every training identity, one photo each.
+  const all = pickCohort(samples, Number.POSITIVE_INFINITY, 1);
+  assert.deepEqual(new Set(all.map((s) => s.identity)), new Set(samples.map((s) => s.identity)));
   assert.throws(() => pickCohort(samples.slice(0, 1), 5, 1), /too few/);
 });
