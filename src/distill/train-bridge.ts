@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { STUDENT_DEFAULTS } from '../models/student/architecture.ts';
 import { loadModelFromDir, modelSizeOnDisk, saveModelToDir } from '../models/student/model-io.ts';
 import { packImages, toStudentInput } from '../models/student/preprocess.ts';
 import { exportQuantizedStudent } from '../models/student/student-embedder.ts';
@@ -153,6 +152,8 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
   history.epochs.push(...s.records);
   seconds['step 2 (student)'] = s.trainingSeconds;
   const inputSize = s.student.inputs[0].shape[1] as number;
+  // Read from the trained net, not the options: a fine-tuned student keeps the width it was loaded with.
+  const stemWidth = s.student.getLayer('stem').outputShape[3] as number;
   const embeddingDim = s.student.outputs[0].shape[1] as number;
   const params = s.student.countParams();
   const metadata = {
@@ -231,7 +232,7 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
       trainingSeconds: seconds,
       backend: `${backend.choice} (tfjs ${tf.version.tfjs}, ${tf.getBackend()})`,
       hyperParameters: {
-        'student width / input': `${so.network?.width ?? STUDENT_DEFAULTS.width} / ${inputSize}`,
+        'student width / input': `${stemWidth} / ${inputSize}`,
         'student epochs x batch': `${so.epochs ?? 30} x ${so.batchSize ?? 64}`,
         'student optimizer': `Adam, peak lr ${so.learningRate ?? 2e-3}, warm-up then cosine decay to 1%`,
         'loss weights (mimic, identity)': `${so.mimicWeight ?? 1}, ${so.identityWeight ?? 0.1}`,

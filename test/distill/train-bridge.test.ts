@@ -110,7 +110,14 @@ describe('trainBridge (both steps end to end)', () => {
       validationFraction: 0.34,
       outDir: join(dir, 'tuned'),
       fineTuneFrom: base.studentDir,
-      student: { ...tiny, epochs: 1, learningRate: 1e-4, prototypes: 'frozen-targets' },
+      // No network options, as `train --fine-tune` passes none: the width comes from the loaded student.
+      student: {
+        batchSize: 8,
+        lowRes: tiny.lowRes,
+        epochs: 1,
+        learningRate: 1e-4,
+        prototypes: 'frozen-targets',
+      },
       progress: false,
     });
     const history = JSON.parse(await readFile(tuned.historyJson, 'utf8')) as TrainingHistory;
@@ -126,6 +133,7 @@ describe('trainBridge (both steps end to end)', () => {
     const card = await readFile(tuned.modelCard, 'utf8');
     assert.match(card, /fine-tuned from \| .*base[\\/]student/);
     assert.match(card, /identity prototypes \| frozen-targets/);
+    assert.match(card, /student width \/ input \| 8 \/ 16/);
     await assert.rejects(
       trainBridge({
         samples,
