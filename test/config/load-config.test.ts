@@ -12,6 +12,7 @@ import { DEFAULT_SUBMITTER_OPTIONS } from '../../src/pipeline/track-submitter.ts
 import { DEFAULT_EMBED_QUEUE_OPTIONS } from '../../src/queue/embed-queue.ts';
 import { DEFAULT_TRACKER_OPTIONS } from '../../src/track/face-tracker.ts';
 import { loadCheckedCohort } from '../../src/models/cohort.ts';
+import { readEnsembleMembers } from '../../src/models/ensemble.ts';
 import { REPO_ROOT } from '../../src/models/model-paths.ts';
 
 test('the shipped example config is valid and gets defaults', async () => {
@@ -156,5 +157,21 @@ test('the wide-student example config loads, and its model, adapter and cohort s
     'adapter/model.json',
   ]) {
     await access(join(REPO_ROOT, 'models', 'wide', file));
+  }
+});
+
+test('the ensemble example config loads: its members, their adapters and its cohort ship and agree', async () => {
+  const c = await loadConfig(join(REPO_ROOT, 'config', 'ensemble.yaml'), {});
+  assert.equal(c.embed.model, 'models/ensemble');
+  assert.equal(c.match.scoreNorm, 'cohort');
+  // The cohort is tied to both members' weights (retraining either one makes the pipeline refuse it).
+  const cohort = await loadCheckedCohort(c.embed.model, c.enrol);
+  assert.equal(cohort.vectors[0]!.length, 256, 'two 128-d members side by side');
+  assert.deepEqual(await readEnsembleMembers(join(REPO_ROOT, 'models', 'ensemble')), [
+    join(REPO_ROOT, 'models', 'student'),
+    join(REPO_ROOT, 'models', 'wide', 'student'),
+  ]);
+  for (const file of ['adapter/model.json', 'wide/adapter/model.json']) {
+    await access(join(REPO_ROOT, 'models', file));
   }
 });
