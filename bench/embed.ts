@@ -13,7 +13,8 @@ import { Command } from 'commander';
 import { positiveInt } from '../src/cli/options.ts';
 import type { RgbImage } from '../src/image/rgb-image.ts';
 import type { FaceEmbedder } from '../src/models/embedder.ts';
-import { studentModelDir } from '../src/models/model-paths.ts';
+import { probeModelDir } from '../src/models/model-paths.ts';
+import { readEnsembleMembers } from '../src/models/ensemble.ts';
 import { createEmbedder } from '../src/models/registry.ts';
 import { modelSizeOnDisk } from '../src/models/student/model-io.ts';
 import { initBackend } from '../src/runtime/backend.ts';
@@ -75,7 +76,7 @@ async function facesPerSecond(
   return faces / ((performance.now() - t0) / 1000);
 }
 
-function bytesOf(spec: string): Promise<number> | number {
+async function bytesOf(spec: string): Promise<number> {
   if (spec === 'teacher') {
     const dir = faceApiModelDir();
     return ['face_recognition_model.bin', 'face_recognition_model-weights_manifest.json'].reduce(
@@ -83,7 +84,12 @@ function bytesOf(spec: string): Promise<number> | number {
       0,
     );
   }
-  return modelSizeOnDisk(spec === 'student' ? studentModelDir() : spec);
+  const dir = probeModelDir(spec)!;
+  // An ensemble's weights are its members'.
+  const members = (await readEnsembleMembers(dir)) ?? [dir];
+  let bytes = 0;
+  for (const m of members) bytes += await modelSizeOnDisk(m);
+  return bytes;
 }
 
 async function bench(spec: string): Promise<Result> {
