@@ -32,7 +32,7 @@ export const cameraSchema = z.strictObject({
 
 export const sizeThresholdSchema = z.strictObject({
   minFacePx: z.number().min(0),
-  /** A cosine in [-1, 1], or with `match.scoreNorm: cohort` deviations above the cohort (typically 2–6). */
+  /** A cosine in [-1, 1], or with `match.scoreNorm: cohort` deviations above the cohort (FAR 1e-4 sits near 4, FAR 1e-3 near 2.5). */
   threshold: z.number().min(-1).max(100),
 });
 
