@@ -281,7 +281,11 @@ export const configSchema = z.strictObject({
     })
     // Thresholds and scoreNorm must be changed together: catch the half-done switch at load time.
     .superRefine((m, ctx) => {
+      // Raw cosine thresholds of these models sit in [0.5, 1] at FAR 1e-2 … 1e-4; cohort-normalised
+      // ones above 1 (FAR ≤ 1e-3, ~2.5 and ~4) or below 0.5 (FAR 1e-2 with the large cohort, ~0.2), so a
+      // config whose thresholds all fall in [0.5, 1] under `cohort` is a half-done switch from `none`.
       const cosineLike = m.thresholds.every((t) => t.threshold <= 1);
+      const rawCosineBand = m.thresholds.every((t) => t.threshold >= 0.5 && t.threshold <= 1);
       if (m.scoreNorm === 'none' && !cosineLike) {
         ctx.addIssue({
           code: 'custom',
@@ -290,12 +294,12 @@ export const configSchema = z.strictObject({
             'a threshold above 1 can never be reached by a cosine (scoreNorm: none): these look like cohort-normalised thresholds (the defaults are), so set scoreNorm: cohort, or give raw cosine thresholds with scoreNorm: none (`bridgeface calibrate` prints them)',
         });
       }
-      if (m.scoreNorm === 'cohort' && cosineLike) {
+      if (m.scoreNorm === 'cohort' && rawCosineBand) {
         ctx.addIssue({
           code: 'custom',
           path: ['thresholds'],
           message:
-            'thresholds ≤ 1 are cosine thresholds, not cohort-normalised ones: run `bridgeface calibrate` and use the thresholds it prints for scoreNorm: cohort',
+            'thresholds between 0.5 and 1 look like cosine thresholds, not cohort-normalised ones: run `bridgeface calibrate` and use the thresholds it prints for scoreNorm: cohort (or set scoreNorm: none to keep cosines)',
         });
       }
     })

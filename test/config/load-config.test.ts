@@ -136,6 +136,20 @@ test('match thresholds and scoreNorm must agree: cosine thresholds with cohort, 
     () => parseConfig({ match: { thresholds: [{ minFacePx: 0, threshold: 0.79 }] } }, {}),
     /cosine thresholds.*bridgeface calibrate/,
   );
+  // A cohort calibration at FAR 1e-2 prints thresholds near 0.2 (the large cohort): those are accepted.
+  const loose = parseConfig(
+    {
+      match: {
+        thresholds: [
+          { minFacePx: 0, threshold: 0.228 },
+          { minFacePx: 16, threshold: 0.221 },
+        ],
+      },
+    },
+    {},
+  ).match;
+  assert.equal(loose.scoreNorm, 'cohort');
+  assert.equal(loose.thresholds[1]!.threshold, 0.221);
   const raw = parseConfig(
     { match: { scoreNorm: 'none', thresholds: [{ minFacePx: 0, threshold: 0.79 }] } },
     {},
