@@ -10,6 +10,7 @@ import { EnrolmentError } from '../../src/models/adapted-teacher.ts';
 import { decodeImage, decodeImageFile } from '../../src/image/decode.ts';
 import type { RgbImage } from '../../src/image/rgb-image.ts';
 import type { FaceEmbedder } from '../../src/models/embedder.ts';
+import { REPO_ROOT } from '../../src/models/model-paths.ts';
 import { createEmbedder } from '../../src/models/registry.ts';
 import type { FaceApiTeacher } from '../../src/models/teacher/index.ts';
 
@@ -77,4 +78,27 @@ test('an enrolled photo is closer to LR captures of the same face than of anothe
   const [pa, pb] = await student.embed([downsample(fa!.chip, 16), downsample(fb!.chip, 16)]);
   assert.ok(dot(va, pa!) > dot(va, pb!) + 0.05, `alice ${dot(va, pa!)} vs bob ${dot(va, pb!)}`);
   assert.ok(dot(vb, pb!) > dot(vb, pa!) + 0.05, `bob ${dot(vb, pb!)} vs alice ${dot(vb, pa!)}`);
+});
+
+test('the shipped ensemble enrols through the same path: 256-d vectors that tell the two faces apart', async () => {
+  const dir = join(REPO_ROOT, 'models', 'ensemble');
+  const ensembleEnroller = await createEnroller(dir, defaults);
+  const probe = await createEmbedder(dir);
+  try {
+    assert.equal(ensembleEnroller.model, 'ensemble');
+    const alice = await crop(300, 230, 420, 480);
+    const bob = await crop(1380, 100, 400, 440);
+    const va = await ensembleEnroller.enrolPhoto(alice, 'alice.jpg');
+    const vb = await ensembleEnroller.enrolPhoto(bob, 'bob.jpg');
+    assert.equal(va.length, 256);
+    assert.ok(Math.abs(Math.hypot(...va) - 1) < 1e-5, 'unit vector');
+    const [fa] = await teacher.align(alice);
+    const [fb] = await teacher.align(bob);
+    const [pa, pb] = await probe.embed([downsample(fa!.chip, 16), downsample(fb!.chip, 16)]);
+    assert.ok(dot(va, pa!) > dot(va, pb!) + 0.05, `alice ${dot(va, pa!)} vs bob ${dot(va, pb!)}`);
+    assert.ok(dot(vb, pb!) > dot(vb, pa!) + 0.05, `bob ${dot(vb, pb!)} vs alice ${dot(vb, pa!)}`);
+  } finally {
+    ensembleEnroller.dispose();
+    probe.dispose();
+  }
 });
