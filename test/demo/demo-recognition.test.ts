@@ -13,11 +13,11 @@ import { runCli } from '../helpers/run-cli.ts';
  * 3 of 4. With face-api's tiny detector it named 2 (Ada's 17 px tilted head was found in 1 frame of
  * 40, Cleo's tinted face in 15 of 36); the small-face detector finds them in 39 and 28.
  */
-test('npm start names its watchlist people, with no wrong name and no false alarm', async () => {
+async function assertDemoNames(extraArgs: readonly string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bf-demo-'));
   try {
     const json = join(dir, 'score.json');
-    const r = await runCli(['demo', '--json', json, '--events', join(dir, 'events.jsonl')]);
+    const r = await runCli(['demo', '--json', json, '--events', join(dir, 'events.jsonl'), ...extraArgs]);
     assert.equal(r.code, 0, r.stderr);
     const score = JSON.parse(await readFile(json, 'utf8')) as ReplayScore;
     const table = r.stdout.slice(r.stdout.indexOf('per person'));
@@ -29,4 +29,11 @@ test('npm start names its watchlist people, with no wrong name and no false alar
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-});
+}
+
+test('npm start names its watchlist people, with no wrong name and no false alarm', () =>
+  assertDemoNames([]));
+
+// The shipped ensemble through the whole pipeline at its own calibrated thresholds (config/ensemble.yaml).
+test('the ensemble model names them too, at its own thresholds', () =>
+  assertDemoNames(['--model', 'models/ensemble', '--config', 'config/ensemble.yaml']));
