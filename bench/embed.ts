@@ -14,7 +14,7 @@ import { positiveInt } from '../src/cli/options.ts';
 import type { RgbImage } from '../src/image/rgb-image.ts';
 import type { FaceEmbedder } from '../src/models/embedder.ts';
 import { probeModelDir } from '../src/models/model-paths.ts';
-import { readEnsembleMembers } from '../src/models/ensemble.ts';
+import { weightDirsOf } from '../src/models/ensemble.ts';
 import { createEmbedder } from '../src/models/registry.ts';
 import { modelSizeOnDisk } from '../src/models/student/model-io.ts';
 import { initBackend } from '../src/runtime/backend.ts';
@@ -84,11 +84,8 @@ async function bytesOf(spec: string): Promise<number> {
       0,
     );
   }
-  const dir = probeModelDir(spec)!;
-  // An ensemble's weights are its members'.
-  const members = (await readEnsembleMembers(dir)) ?? [dir];
   let bytes = 0;
-  for (const m of members) bytes += await modelSizeOnDisk(m);
+  for (const dir of await weightDirsOf(probeModelDir(spec)!)) bytes += await modelSizeOnDisk(dir);
   return bytes;
 }
 

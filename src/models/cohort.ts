@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { readEnsembleMembers } from './ensemble.ts';
+import { weightDirsOf } from './ensemble.ts';
 import { probeModelDir } from './model-paths.ts';
 
 /**
@@ -74,7 +74,7 @@ export function cohortTargetFor(probeModel: string, out?: string): { path: strin
  */
 export async function weightsFingerprint(modelDir: string): Promise<string> {
   const hash = createHash('sha256');
-  for (const dir of (await readEnsembleMembers(modelDir)) ?? [modelDir]) {
+  for (const dir of await weightDirsOf(modelDir)) {
     hash.update(await readFile(join(dir, 'weights.bin')));
   }
   return hash.digest('hex');

@@ -52,6 +52,11 @@ export async function readEnsembleMembers(dir: string): Promise<string[] | undef
   }
 }
 
+/** The directories holding a model's weights: an ensemble's members, else the model directory itself. */
+export async function weightDirsOf(modelDir: string): Promise<string[]> {
+  return (await readEnsembleMembers(modelDir)) ?? [modelDir];
+}
+
 /** Concatenates unit vectors, each scaled by 1/√n: the result has unit norm. */
 export function concatUnitVectors(parts: readonly Float32Array[]): Float32Array {
   const scale = 1 / Math.sqrt(parts.length);

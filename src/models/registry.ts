@@ -66,18 +66,22 @@ async function modelDir(path: string, name: string | undefined): Promise<string>
 
 /**
  * Loads a LayersModel directory as a FaceEmbedder through the student loader (one loader for every
- * layers model: batch norm folded for inference, chips resized to the input, outputs L2-normalised).
+ * layers model: batch norm folded for inference, chips resized to the input, outputs L2-normalised),
+ * or an ensemble directory as the ensemble of its members.
  */
 export async function loadLayersEmbedder(path: string, name?: string): Promise<FaceEmbedder> {
   const dir = await modelDir(path, name);
   const members = await readEnsembleMembers(dir);
-  if (members) return loadEnsemble(dir, members, name);
-  const jsonPath = join(dir, 'model.json');
+  return members ? loadEnsemble(dir, members, name) : loadPlainLayersEmbedder(dir, name);
+}
+
+/** One layers model (`dir` already checked by `modelDir`). */
+async function loadPlainLayersEmbedder(dir: string, name?: string): Promise<FaceEmbedder> {
   try {
     return await loadStudentEmbedder(dir, { name: name ?? basename(dir) });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new ModelLoadError(`cannot load ${jsonPath}: ${why}`, { cause: err });
+    throw new ModelLoadError(`cannot load ${join(dir, 'model.json')}: ${why}`, { cause: err });
   }
 }
 
@@ -86,16 +90,22 @@ async function loadEnsemble(dir: string, members: readonly string[], name?: stri
   const loaded: FaceEmbedder[] = [];
   try {
     for (const member of members) {
-      if (await readEnsembleMembers(member)) {
+      const memberDir = await modelDir(member, undefined);
+      if (await readEnsembleMembers(memberDir)) {
         throw new EnsembleError(`${join(dir, ENSEMBLE_FILE)}: member ${member} is itself an ensemble`);
       }
-      loaded.push(await loadLayersEmbedder(member));
+      loaded.push(await loadPlainLayersEmbedder(memberDir));
     }
     return new EnsembleEmbedder(loaded, name ?? basename(dir));
   } catch (err) {
     for (const m of loaded) m.dispose();
     throw err;
   }
+}
+
+/** The step-1 adapter in `dir`, or undefined when there is none. */
+async function adapterIn(dir: string): Promise<tf.LayersModel | undefined> {
+  return (await stat(join(dir, 'model.json')).catch(() => null)) ? loadAdapter(dir) : undefined;
 }
 
 /**
@@ -109,24 +119,23 @@ export async function createGalleryEmbedder(
 ): Promise<AdaptedTeacherEmbedder> {
   const ownDir = probeModelDir(probeModel);
   const members = ownDir === undefined ? undefined : await readEnsembleMembers(ownDir);
-  if (members) {
-    // Every member needs its own adapter: a member's probes live in its adapted-HR space only.
-    const adapters: tf.LayersModel[] = [];
-    try {
-      for (const member of members) {
-        const dir = adapterDirFor(member)!;
-        if (!(await stat(join(dir, 'model.json')).catch(() => null))) {
-          throw new ModelLoadError(`ensemble member ${member} has no step-1 adapter at ${dir}`);
-        }
-        adapters.push(await loadAdapter(dir));
-      }
-    } catch (err) {
-      for (const a of adapters) a.dispose();
-      throw err;
-    }
-    return new AdaptedTeacherEmbedder(teacher, adapters);
+  if (!members) {
+    const dir = adapterDirFor(probeModel);
+    const adapter = dir === undefined ? undefined : await adapterIn(dir);
+    return new AdaptedTeacherEmbedder(teacher, adapter ? [adapter] : []);
   }
-  const dir = adapterDirFor(probeModel);
-  const hasAdapter = dir !== undefined && (await stat(join(dir, 'model.json')).catch(() => null)) !== null;
-  return new AdaptedTeacherEmbedder(teacher, hasAdapter ? [await loadAdapter(dir)] : []);
+  // Every member needs its own adapter: a member's probes live in its adapted-HR space only.
+  const adapters: tf.LayersModel[] = [];
+  try {
+    for (const member of members) {
+      const dir = adapterDirFor(member)!;
+      const adapter = await adapterIn(dir);
+      if (!adapter) throw new ModelLoadError(`ensemble member ${member} has no step-1 adapter at ${dir}`);
+      adapters.push(adapter);
+    }
+  } catch (err) {
+    for (const a of adapters) a.dispose();
+    throw err;
+  }
+  return new AdaptedTeacherEmbedder(teacher, adapters);
 }
