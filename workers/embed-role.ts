@@ -1,6 +1,6 @@
 import type { BridgefaceConfig } from '../src/config/schema.ts';
 import { PipelineMetrics } from '../src/metrics/pipeline-metrics.ts';
-import { createEmbedder } from '../src/models/registry.ts';
+import { createProbeEmbedder } from '../src/models/registry.ts';
 import { createMatchStage, loadScoreNormaliser } from '../src/pipeline/assemble.ts';
 import { FanoutEventSink, JsonlEventSink, type EventSink } from '../src/pipeline/event-sink.ts';
 import { startBatchWorker } from '../src/queue/embed-queue.ts';
@@ -13,12 +13,12 @@ import { StoreGallerySource } from '../src/store/store-gallery-source.ts';
 import { WatchlistStore } from '../src/store/watchlist-store.ts';
 import { closeAll, type RoleHandle } from './role.ts';
 
-/** Embed role: BullMQ worker → student (or teacher) → watchlist match → events stream. */
+/** Embed role: BullMQ worker → student (teacher + adapter from `embed.teacherFromPx`) → watchlist match → events stream. */
 export async function startEmbedRole(config: BridgefaceConfig, redis: RedisClient): Promise<RoleHandle> {
   const keys = new RedisKeys(config.redis.prefix);
   const metrics = new PipelineMetrics();
   const normaliser = await loadScoreNormaliser(config);
-  const embedder = await createEmbedder(config.embed.model);
+  const embedder = await createProbeEmbedder(config.embed.model, config.embed.teacherFromPx);
   const store = new WatchlistStore(redis, keys);
   const gallery = new StoreGallerySource(store, redis, keys, embedder.name, embedder.dim);
   const sinks: EventSink[] = [new RedisEventSink(new EventLog(redis, keys, config.events))];

@@ -11,6 +11,19 @@ export function positiveInt(what: string): (value: string) => number {
   };
 }
 
+/**
+ * Commander parser for a face size in px or `off`, e.g. `--teacher-from` (embed.teacherFromPx). `off`
+ * stays a string: commander turns a parser's null into ''. `offToNull` gives the config's form.
+ */
+export function pxOrOff(what: string): (value: string) => number | 'off' {
+  const px = positiveInt(what);
+  return (value) => (value === 'off' ? 'off' : px(value));
+}
+
+export function offToNull(value: number | 'off' | null): number | null {
+  return value === 'off' ? null : value;
+}
+
 /** Commander parser for options that must be positive numbers (not necessarily whole). */
 export function positiveNumber(what: string): (value: string) => number {
   return (value) => {

@@ -199,6 +199,17 @@ export const configSchema = z.strictObject({
        * (docs/BENCHMARKS.md, "Rolled faces").
        */
       rollCorrection: z.boolean().default(true),
+      /**
+       * Faces of at least this many px (detector box side) are embedded by the teacher followed by the
+       * student's step-1 adapter instead of the student (models/size-routed.ts): same embedding space,
+       * same gallery and cohort, and the `match.thresholds` rows from this size up are calibrated on
+       * that path. Why 24: on LFW DevTest against the student's fused gallery, HR-LR accuracy at 24 /
+       * 32 px is 94.7 / 97.0% this way against the student's 87.9 / 88.5%, and TAR at FAR 1e-4 rises
+       * from 20% to 40 / 61% (docs/BENCHMARKS.md, "Session 9"); under 24 px the student stays the
+       * better model at the operating points (16 px: TAR@1e-4 19.4% against the teacher path's 14.4%). It costs the teacher's time (~30x the student's) per such face:
+       * `null` sends every face to the student (the fastest; recalibrate the 24 and 32 px rows then).
+       */
+      teacherFromPx: z.number().int().min(8).max(160).nullable().default(24),
       rollMinDegrees: z.number().min(0).max(45).default(10),
       maxBatch: z.number().int().min(1).max(4096).default(256),
       maxWaitMs: z.number().min(0).max(1000).default(5),
@@ -248,9 +259,10 @@ export const configSchema = z.strictObject({
        * comparison — a watchlist of N people gives a stranger's track about N times that chance of a
        * false name, so 1e-3 would mean ~10% of strangers named on a 100-person list — calibrated by
        * `bridgeface calibrate --data <lfw> --far 1e-4` on held-out LFW DevTrain identities (never
-       * DevTest), rounded up (docs/BENCHMARKS.md, "Operating points"). With `scoreNorm: none` the same
-       * calibration gives raw cosines 0.799 / 0.794 / 0.788 / 0.786. Recalibrate for another model,
-       * gallery mode, normalisation or FAR.
+       * DevTest), rounded up (docs/BENCHMARKS.md, "Operating points"). The 24 and 32 px rows are
+       * calibrated on the teacher + adapter path those sizes take (`embed.teacherFromPx`). With
+       * `scoreNorm: none` and the student alone the calibration gives raw cosines 0.799 / 0.794 / 0.788 /
+       * 0.786. Recalibrate for another model, gallery mode, routing, normalisation or FAR.
        */
       thresholds: z
         .array(sizeThresholdSchema)
@@ -258,8 +270,8 @@ export const configSchema = z.strictObject({
         .default([
           { minFacePx: 0, threshold: 4.273 },
           { minFacePx: 16, threshold: 4.056 },
-          { minFacePx: 24, threshold: 4.026 },
-          { minFacePx: 32, threshold: 4.09 },
+          { minFacePx: 24, threshold: 4.286 },
+          { minFacePx: 32, threshold: 4.312 },
         ]),
       minMargin: z.number().min(0).default(0.05),
       minQuality: z.number().min(0).max(1).default(0.05),

@@ -21,6 +21,8 @@ export const DEFAULT_BATCHER_OPTIONS: DynamicBatcherOptions = Object.freeze({
 
 interface Pending {
   readonly chips: readonly RgbImage[];
+  /** Face side of each chip in source pixels, when the caller knows it (see FaceEmbedder.embed). */
+  readonly facePx: readonly number[] | undefined;
   resolve(v: Float32Array[]): void;
   reject(e: unknown): void;
 }
@@ -53,10 +55,13 @@ export class DynamicBatcher {
     if (this.options.maxBatch < 1) throw new RangeError('maxBatch must be ≥ 1');
   }
 
-  embed(chips: readonly RgbImage[]): Promise<Float32Array[]> {
+  embed(chips: readonly RgbImage[], facePx?: readonly number[]): Promise<Float32Array[]> {
     if (chips.length === 0) return Promise.resolve([]);
+    if (facePx && facePx.length !== chips.length) {
+      return Promise.reject(new RangeError(`${chips.length} chips but ${facePx.length} face sizes`));
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ chips, resolve, reject });
+      this.queue.push({ chips, facePx, resolve, reject });
       this.queuedFaces += chips.length;
       if (this.queuedFaces >= this.options.maxBatch) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
@@ -87,8 +92,12 @@ export class DynamicBatcher {
   private async run(take: Pending[], faces: number): Promise<void> {
     try {
       const chips = take.flatMap((p) => p.chips);
+      // A request without sizes lends its chips' widths, as the embedder would assume for it alone.
+      const facePx = take.some((p) => p.facePx)
+        ? take.flatMap((p) => p.facePx ?? p.chips.map((c) => c.width))
+        : undefined;
       const t0 = performance.now();
-      const all = await this.embedder.embed(chips);
+      const all = await this.embedder.embed(chips, facePx);
       this.options.onModelCall?.(faces, (performance.now() - t0) / 1000);
       this.stats.calls++;
       this.stats.faces += faces;

@@ -22,6 +22,8 @@ export interface EvalMeta {
   readonly grey?: boolean;
   /** hr-lr score normalisation (`match.scoreNorm`): `cohort` scores are in normalised units. */
   readonly scoreNorm?: 'cohort' | 'none';
+  /** Probes of at least this size went through the teacher + adapter (`embed.teacherFromPx`); null: the model alone. */
+  readonly teacherFromPx?: number | null;
 }
 
 /** The JSON written by `bridgeface eval --json` (stable field names; ROC points are left out). */
@@ -36,6 +38,8 @@ export interface EvalReportJson {
   readonly grey: boolean;
   /** hr-lr scores and thresholds: raw cosines (`none`) or cohort-normalised (`cohort`). */
   readonly score_norm: 'cohort' | 'none';
+  /** Probes from this size (px) embedded by the teacher + adapter, as the pipeline routes them; null: the model alone. */
+  readonly teacher_from_px: number | null;
   readonly pairs: number;
   readonly genuine_pairs: number;
   readonly unaligned_images: number;
@@ -72,6 +76,7 @@ export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJs
     gallery: meta.gallery ?? null,
     grey: meta.grey ?? false,
     score_norm: meta.scoreNorm ?? 'none',
+    teacher_from_px: meta.teacherFromPx ?? null,
     pairs: outcome.pairs,
     genuine_pairs: outcome.genuinePairs,
     unaligned_images: outcome.unalignedImages,
@@ -122,6 +127,7 @@ export function formatTable(meta: EvalMeta, outcome: EvalOutcome): string {
       (meta.deroll ? ' · roll-corrected' : '') +
       (meta.grey ? ' · greyscale probes' : '') +
       (meta.scoreNorm === 'cohort' ? ' · hr-lr scores cohort-normalised' : '') +
+      (meta.teacherFromPx ? ` · probes from ${meta.teacherFromPx} px through teacher+adapter` : '') +
       (impostors > outcome.pairs ? ` · TAR@FAR over ${impostors.toLocaleString('en')} impostor pairs` : ''),
     line(header),
     line(widths.map((w) => '-'.repeat(w))),

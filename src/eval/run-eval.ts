@@ -132,6 +132,7 @@ async function embedAll(
   chips: readonly RgbImage[],
   batchSize: number,
   tick: (n: number) => void,
+  facePx?: number,
 ): Promise<{ vectors: Float32Array[]; ms: number }> {
   const vectors: Float32Array[] = [];
   let ms = 0;
@@ -141,7 +142,8 @@ async function embedAll(
     // Upsample LR chips ourselves (bilinear, half-pixel) so every model sees identical pixels; chips at
     // or above the input size are left to the model's own (area) downscaling.
     const inputs = batch.map((c) => (c.width < model.inputSize ? resizeTo(c, model.inputSize) : c));
-    const out = await model.embed(inputs);
+    // The face's own size travels with the resized chip, as a CCTV crop's does (FaceEmbedder.embed).
+    const out = await model.embed(inputs, facePx === undefined ? undefined : batch.map(() => facePx));
     ms += performance.now() - t0;
     if (out.length !== batch.length)
       throw new Error(`${model.name}.embed returned ${out.length} of ${batch.length}`);
@@ -270,7 +272,7 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
           ? await Promise.all(hrChips.map((c) => cut(c, res)))
           : hrChips.map((c) => downsample(c, res));
     const probes = input.greyProbes ? sized.map(greyscaleCopy) : sized;
-    const { vectors, ms } = await embedAll(model, probes, batchSize, tick);
+    const { vectors, ms } = await embedAll(model, probes, batchSize, tick, res === 'hr' ? undefined : res);
     const msPerFace = vectors.length > 0 ? ms / vectors.length : NaN;
     const modes: EvalMode[] = cross ? ['lr-lr', 'hr-lr'] : ['lr-lr'];
     const normaliser = input.normaliser;

@@ -7,7 +7,7 @@ import { createEnroller } from '../embed/enroller.ts';
 import type { IdentityEvent } from '../events/identity-event.ts';
 import { decodeImageFile } from '../image/decode.ts';
 import type { GalleryEntry } from '../embed/gallery-entry.ts';
-import { createEmbedder } from '../models/registry.ts';
+import { createProbeEmbedder } from '../models/registry.ts';
 import { runEmbedded, type EmbeddedRunSummary } from '../pipeline/embedded.ts';
 import { StaticGallerySource } from '../pipeline/gallery-source.ts';
 import type { ClipTruth } from './clip-truth.ts';
@@ -108,7 +108,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
 
   const camera = config.cameras[0]!;
   o.progress?.start(`replaying ${basename(o.clip)} (${clip.width}x${clip.height} at ${camera.fps} fps)`);
-  const probe = await createEmbedder(model);
+  const probe = await createProbeEmbedder(model, config.embed.teacherFromPx);
   const gallery = new StaticGallerySource(entries, new Map(folder.map((i) => [i.id, i.id])), probe.dim);
   let summary: EmbeddedRunSummary;
   try {

@@ -21,3 +21,21 @@ export function assertRgbImage(image: RgbImage, what = 'image'): void {
     );
   }
 }
+
+/** The image mirrored left to right (a new buffer). */
+export function mirrorImage(image: RgbImage): RgbImage {
+  assertRgbImage(image, 'mirrorImage source');
+  const { width, height, data } = image;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    for (let x = 0; x < width; x++) {
+      const s = row + x * 3;
+      const d = row + (width - 1 - x) * 3;
+      out[d] = data[s]!;
+      out[d + 1] = data[s + 1]!;
+      out[d + 2] = data[s + 2]!;
+    }
+  }
+  return { width, height, data: out };
+}

@@ -24,6 +24,11 @@ import { WorkerPool } from './worker-pool.ts';
 import { readWorkerSnapshots, type WorkerSnapshot } from './worker-stats.ts';
 
 /** What a load-generator run sets up: the Redis prefix, the model, the crops, the worker processes. */
+/** The workers' `embed.teacherFromPx`: the option, else the config default. */
+function teacherFromPxOf(o: HarnessOptions): number | null {
+  return o.teacherFromPx === undefined ? CONFIG_DEFAULTS.embed.teacherFromPx : o.teacherFromPx;
+}
+
 export interface HarnessOptions {
   /** @defaultValue BRIDGEFACE_REDIS_URL or redis://127.0.0.1:6379 */
   readonly redisUrl?: string;
@@ -37,6 +42,11 @@ export interface HarnessOptions {
   readonly resolvedModel?: LoadgenModel;
   /** Embed worker processes. @defaultValue 1 */
   readonly workers?: number;
+  /**
+   * Faces from this size go to the teacher + adapter (`embed.teacherFromPx`; null: the model alone).
+   * @defaultValue the config's `embed.teacherFromPx`
+   */
+  readonly teacherFromPx?: number | null;
   /** Jobs per worker at once. @defaultValue the config's `embed.concurrency` */
   readonly workerConcurrency?: number;
   /** Synthetic identities enrolled. @defaultValue 1000 */
@@ -115,6 +125,10 @@ export class LoadgenHarness {
   get cropsPerTrack(): number {
     return this.o.cropsPerTrack ?? 2;
   }
+  get teacherFromPx(): number | null {
+    return teacherFromPxOf(this.o);
+  }
+
   get cropSize(): number {
     return this.pool[0]!.image.width;
   }
@@ -141,6 +155,7 @@ export class LoadgenHarness {
           model: model.spec,
           concurrency: o.workerConcurrency ?? CONFIG_DEFAULTS.embed.concurrency,
           cropSize: pool[0]!.image.width,
+          teacherFromPx: teacherFromPxOf(o),
         },
       });
       const configPath = join(tmp, 'worker-config.json');

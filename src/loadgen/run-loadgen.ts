@@ -129,6 +129,7 @@ export async function runLoadgen(o: LoadgenOptions = {}): Promise<LoadgenReport>
       batch_faces: h.batchFaces,
       crops_per_track: h.cropsPerTrack,
       crop_size: h.cropSize,
+      teacher_from_px: h.teacherFromPx,
       crop_pool: h.pool.length,
       sustained_faces_per_second: sustainedRate(
         withLatency.map((st) => ({ completedRate: st.completed_faces_per_second, keptUp: st.kept_up })),

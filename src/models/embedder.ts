@@ -13,8 +13,12 @@ export interface FaceEmbedder {
   readonly inputSize: number;
   /** Trainable/stored parameter count, for reports. */
   readonly params: number;
-  /** Embeds square RGB chips of any size (resized to `inputSize`); each result has unit L2 norm. */
-  embed(chips: readonly RgbImage[]): Promise<Float32Array[]>;
+  /**
+   * Embeds square RGB chips of any size (resized to `inputSize`); each result has unit L2 norm.
+   * `facePx`: each face's side in source pixels where the caller knows it (a CCTV crop is cut at the
+   * crop size whatever the face's size); only a size-routed model (models/size-routed.ts) reads it.
+   */
+  embed(chips: readonly RgbImage[], facePx?: readonly number[]): Promise<Float32Array[]>;
   /** Releases model weights; idempotent. */
   dispose(): void;
 }

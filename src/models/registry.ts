@@ -5,6 +5,7 @@ import { adapterDirFor, loadAdapter } from './adapter.ts';
 import { AdaptedTeacherEmbedder } from './adapted-teacher.ts';
 import type { FaceEmbedder } from './embedder.ts';
 import { ENSEMBLE_FILE, EnsembleEmbedder, EnsembleError, readEnsembleMembers } from './ensemble.ts';
+import { SizeRoutedEmbedder } from './size-routed.ts';
 import { loadStudentEmbedder } from './student/student-embedder.ts';
 import { probeModelDir, studentModelDir } from './model-paths.ts';
 import { createTeacher, type FaceApiTeacher } from './teacher/index.ts';
@@ -138,4 +139,43 @@ export async function createGalleryEmbedder(
     throw err;
   }
   return new AdaptedTeacherEmbedder(teacher, adapters);
+}
+
+/**
+ * The probe side as the pipeline runs it (`embed.model` with `embed.teacherFromPx`): the model itself,
+ * or, when `teacherFromPx` is set and the model is not the teacher itself,
+ * the student for faces under that size and the teacher + its adapter from it (models/size-routed.ts).
+ * `teacher`: reuse a loaded teacher (the caller keeps it); otherwise one is loaded and owned here.
+ */
+export async function createProbeEmbedder(
+  spec: EmbedderSpec,
+  teacherFromPx: number | null,
+  teacher?: FaceApiTeacher,
+): Promise<FaceEmbedder> {
+  const model = await createEmbedder(spec);
+  if (teacherFromPx === null || spec === 'teacher') return model;
+  let ownTeacher: FaceApiTeacher;
+  try {
+    ownTeacher = teacher ?? (await createTeacher());
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  try {
+    // The gallery's HR side (createGalleryEmbedder): teacher + the model's adapter(s), or the teacher
+    // alone for a model distilled from raw teacher features; either way the space its probes match in.
+    const adapted = await createGalleryEmbedder(ownTeacher, spec);
+    try {
+      return new SizeRoutedEmbedder(model, adapted, teacherFromPx, () => {
+        if (!teacher) ownTeacher.dispose();
+      });
+    } catch (err) {
+      adapted.dispose();
+      throw err;
+    }
+  } catch (err) {
+    model.dispose();
+    if (!teacher) ownTeacher.dispose();
+    throw err;
+  }
 }

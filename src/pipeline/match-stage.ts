@@ -51,7 +51,10 @@ export class MatchStage {
     const images = decodeFaceBatch(batch);
     const tDecoded = performance.now();
     metrics.embedDecodeSeconds.observe((tDecoded - tStart) / 1000);
-    const embeddings = await this.batcher.embed(images);
+    const embeddings = await this.batcher.embed(
+      images,
+      batch.crops.map((c) => c.facePx),
+    );
     const tEmbedded = performance.now();
     metrics.embedBatchSeconds.observe((tEmbedded - tDecoded) / 1000);
     metrics.facesEmbedded.inc(images.length);

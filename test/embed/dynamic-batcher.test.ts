@@ -85,3 +85,26 @@ test('onModelCall reports each model call: its faces and forward-pass seconds', 
   );
   assert.ok(seen.every(([, s]) => s >= 0 && s < 5));
 });
+
+test('face sizes travel with their chips through a merged call (a size-routed model needs them)', async () => {
+  const sizes: (readonly number[] | undefined)[] = [];
+  const embedder: FaceEmbedder = {
+    name: 'sized',
+    dim: 1,
+    inputSize: 1,
+    params: 0,
+    async embed(chips, facePx) {
+      sizes.push(facePx);
+      return chips.map(() => Float32Array.from([1]));
+    },
+    dispose() {},
+  };
+  const b = new DynamicBatcher(embedder, { maxBatch: 100, maxWaitMs: 20 });
+  // The second request knows no sizes: its chips' widths (1 px here) stand in, as for a lone call.
+  await Promise.all([b.embed([chip(1), chip(2)], [30, 12]), b.embed([chip(3)]), b.embed([chip(4)], [24])]);
+  assert.deepEqual(sizes, [[30, 12, 1, 24]]);
+  // No request with sizes: none are passed.
+  await b.embed([chip(5)]);
+  assert.deepEqual(sizes[1], undefined);
+  await assert.rejects(b.embed([chip(6)], [1, 2]), /1 chips but 2 face sizes/);
+});

@@ -168,3 +168,22 @@ test('all cross-identity impostors and greyscale probes', async () => {
     }
   }
 });
+
+test('probes carry their resolution as the face size, so a size-routed model routes them as the pipeline does', async () => {
+  const pairs = balancedPairs(await loadFolderDataset(root), { seed: 0 });
+  const seen: (readonly number[] | undefined)[] = [];
+  const inner = fakeEmbedder('fake-student');
+  const model = {
+    ...inner,
+    embed: (chips: readonly RgbImage[], facePx?: readonly number[]) => {
+      seen.push(facePx);
+      return inner.embed(chips);
+    },
+  };
+  await runEval({ pairs, alignChip: fakeAligner([]), model, resolutions: [4, 8, 'hr'] });
+  const sizes = seen.map((s) => (s ? [...new Set(s)] : s));
+  assert.ok(sizes.some((s) => s?.length === 1 && s[0] === 4));
+  assert.ok(sizes.some((s) => s?.length === 1 && s[0] === 8));
+  // HR chips are at their own size: no size is passed, the chip's width stands for it.
+  assert.ok(sizes.includes(undefined));
+});

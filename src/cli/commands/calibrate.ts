@@ -6,7 +6,9 @@ import { prepareBridgeSamples } from '../../distill/prepare-samples.ts';
 import { splitByIdentity } from '../../distill/train-bridge.ts';
 import { ResolutionMatchedEmbedder } from '../../embed/resolution-matched.ts';
 import { calibrate, pickCohort, thresholdsAt, type CalibrationFace } from '../../eval/calibrate.ts';
+import type { FaceEmbedder } from '../../models/embedder.ts';
 import { createEmbedder, createGalleryEmbedder } from '../../models/registry.ts';
+import { SizeRoutedEmbedder } from '../../models/size-routed.ts';
 import { configOrDefaults, numberIn, positiveInt } from '../options.ts';
 import { stageProgress } from '../progress.ts';
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
@@ -41,11 +43,18 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
     );
   }
   const teacher = await createEmbedder('teacher');
-  const probe = await createEmbedder(o.model).catch((err: unknown) => {
+  // The student as enrolment uses it (LR templates), and the probe side as the pipeline routes it
+  // (embed.teacherFromPx): each threshold row is calibrated on the model its sizes go to. Probe chips
+  // are at their own size here, so a chip's width is its face size.
+  const student = await createEmbedder(o.model).catch((err: unknown) => {
     teacher.dispose();
     throw err;
   });
   const adapted = await createGalleryEmbedder(teacher, o.model);
+  const probe: FaceEmbedder =
+    config.embed.teacherFromPx === null || o.model === 'teacher'
+      ? student
+      : new SizeRoutedEmbedder(student, adapted, config.embed.teacherFromPx);
   const bar = stageProgress();
   try {
     // The same held-out identities as `train` (same fraction and seed): never trained on, never DevTest.
@@ -55,7 +64,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
       onProgress: (stage, done, total) => bar.update(stage, done, total),
     });
     const { train, validation } = splitByIdentity(prepared.samples, o.validationFraction, o.seed);
-    const galleryEmbedder = new ResolutionMatchedEmbedder(adapted, probe, config.enrol);
+    const galleryEmbedder = new ResolutionMatchedEmbedder(adapted, student, config.enrol);
     let normaliser: CohortNormaliser | undefined;
     if (cohortTarget) {
       // The cohort: unrelated people from the *training* identities (never the held-out ones scored below).
@@ -95,7 +104,8 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
     const thresholds = thresholdsAt(rows, o.far);
     console.log(
       `calibration: ${faces.length} held-out DevTrain faces of ${perIdentity.size} identities · ` +
-        `gallery ${config.enrol.gallery} · probe ${probe.name}`,
+        `gallery ${config.enrol.gallery} · probe ${probe.name}` +
+        (probe === student ? '' : ` (teacher+adapter from ${config.embed.teacherFromPx} px)`),
     );
     console.log(
       'size  genuine  impostors   thr@1e-2  TAR      thr@1e-3  TAR      thr@1e-4  TAR      grey TAR@1e-3 (FAR)',
@@ -124,6 +134,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
         seed: o.seed,
         far: o.far,
         score_norm: config.match.scoreNorm,
+        teacher_from_px: probe === student ? null : config.embed.teacherFromPx,
         cohort: normaliser
           ? { path: cohortTarget?.path, size: normaliser.size, top_k: normaliser.topK }
           : null,
@@ -135,7 +146,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
   } finally {
     bar.stop();
     adapted.dispose();
-    probe.dispose();
+    student.dispose();
     teacher.dispose();
   }
 }

@@ -9,7 +9,7 @@ import { formatReplayScore, inFrameOrder, scoreReplay } from '../../eval/replay-
 import { assignTracks } from '../../eval/track-assignment.ts';
 import { decodeImage } from '../../image/decode.ts';
 import { REPO_ROOT, studentModelDir } from '../../models/model-paths.ts';
-import { createEmbedder } from '../../models/registry.ts';
+import { createProbeEmbedder } from '../../models/registry.ts';
 import { runEmbedded } from '../../pipeline/embedded.ts';
 import {
   ConsoleAlertSink,
@@ -52,7 +52,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
   const assets = await ensureDemoAssets();
   progress.done(assets.reused ? 'cached' : 'generated');
   progress.start(`loading the ${model} model and enrolling the watchlist`);
-  const probe = await createEmbedder(model);
+  const probe = await createProbeEmbedder(model, site.embed.teacherFromPx);
   const enrol = site.enrol;
   const enroller = await createEnroller(model, enrol);
   const entries = [];
@@ -77,7 +77,12 @@ async function demoAction(o: DemoOptions): Promise<void> {
     ],
     // The default detector (BridgeFace's small-face net) at its default threshold, from 14 px faces.
     detector: { type: 'tiled-small', minFaceSize: 14 },
-    embed: { model, rollCorrection: site.embed.rollCorrection, rollMinDegrees: site.embed.rollMinDegrees },
+    embed: {
+      model,
+      rollCorrection: site.embed.rollCorrection,
+      rollMinDegrees: site.embed.rollMinDegrees,
+      teacherFromPx: site.embed.teacherFromPx,
+    },
     enrol,
     match:
       probe.name === 'teacher'

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { nonNegativeInt, numberIn, positiveInt } from '../options.ts';
+import { nonNegativeInt, numberIn, offToNull, positiveInt, pxOrOff } from '../options.ts';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
@@ -28,6 +28,8 @@ import { formatTable, toReportJson, type EvalMeta, type ProbeCrop } from '../../
 import { runEval, validateResolutions, type Resolution } from '../../eval/run-eval.ts';
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
 import { loadCheckedCohort } from '../../models/cohort.ts';
+import { FlipAveragedEmbedder } from '../../models/flip-averaged.ts';
+import { SizeRoutedEmbedder } from '../../models/size-routed.ts';
 
 /** Enrolment as the config's defaults build it: eval --cross measures what `enroll` stores. */
 const ENROL_DEFAULTS = configSchema.parse({}).enrol;
@@ -54,6 +56,8 @@ interface EvalOptions {
   readonly grey?: boolean;
   readonly impostors: 'listed' | 'all';
   readonly scoreNorm?: 'cohort' | 'none';
+  readonly flip: 'none' | 'probe' | 'gallery' | 'both';
+  readonly teacherFrom: number | 'off' | null;
 }
 
 export function parseResolutions(value: string): Resolution[] {
@@ -148,9 +152,15 @@ async function evalAction(options: EvalOptions): Promise<void> {
   // The teacher is always needed: it aligns every image, and (with the step-1 adapter for a student)
   // embeds the HR gallery side of --cross, as the watchlist enrolment does.
   const teacher = await createEmbedder('teacher');
-  const adapted = await createGalleryEmbedder(teacher, o.model === 'teacher+adapter' ? 'student' : o.model);
+  const adaptedRaw = await createGalleryEmbedder(
+    teacher,
+    o.model === 'teacher+adapter' ? 'student' : o.model,
+  );
+  const flipGallery = o.flip === 'gallery' || o.flip === 'both';
+  const flipProbe = o.flip === 'probe' || o.flip === 'both';
+  const adapted = flipGallery ? new FlipAveragedEmbedder(adaptedRaw) : adaptedRaw;
   // `teacher+adapter`: step 1's adapted features (HR accuracy must not drop from the raw teacher's).
-  const model =
+  const modelRaw =
     o.model === 'teacher'
       ? teacher
       : o.model === 'teacher+adapter'
@@ -159,6 +169,14 @@ async function evalAction(options: EvalOptions): Promise<void> {
             teacher.dispose();
             throw err;
           });
+  const model = flipProbe ? new FlipAveragedEmbedder(modelRaw) : modelRaw;
+  // Probes as the pipeline embeds them (`embed.teacherFromPx`): faces from that size through the
+  // teacher + adapter. The gallery's LR templates stay the model's own (as enrolment makes them).
+  const teacherFrom = offToNull(o.teacherFrom);
+  const probeModel =
+    teacherFrom === null || o.model === 'teacher' || o.model === 'teacher+adapter'
+      ? model
+      : new SizeRoutedEmbedder(model, adapted, teacherFrom);
   // The gallery side exactly as enrolment builds it (src/embed/resolution-matched.ts).
   const gallery = new ResolutionMatchedEmbedder(adapted, model, {
     gallery: o.gallery,
@@ -191,6 +209,7 @@ async function evalAction(options: EvalOptions): Promise<void> {
     gallery: o.cross ? o.gallery : undefined,
     grey: o.grey ?? false,
     scoreNorm: normaliser ? 'cohort' : 'none',
+    teacherFromPx: probeModel === model ? null : teacherFrom,
   };
   const bar = stageProgress();
   // Probes cut like CCTV crops (detector box, no landmarks) when asked; gallery photos stay landmark-aligned.
@@ -212,7 +231,7 @@ async function evalAction(options: EvalOptions): Promise<void> {
       probeCut:
         o.crop === 'camera' ? (scene, res) => cameraProbe(scene, res, model.inputSize, corrector) : undefined,
       alignGalleryChip: landmarkChip,
-      model,
+      model: probeModel,
       galleryEmbedder: gallery,
       normaliser,
       resolutions: o.res,
@@ -299,6 +318,17 @@ export function register(program: Command): void {
       )
         .choices(['cohort', 'none'])
         .default('none'),
+    )
+    .addOption(
+      new Option('--flip <side>', 'test-time flip: embed each chip and its mirror image, average')
+        .choices(['none', 'probe', 'gallery', 'both'])
+        .default('none'),
+    )
+    .option(
+      '--teacher-from <px>',
+      'probes of at least this size go through the teacher + the model\'s adapter, as the pipeline routes them (embed.teacherFromPx); "off": the model alone',
+      pxOrOff('--teacher-from'),
+      EMBED_DEFAULTS.teacherFromPx,
     )
     .option('--json <file>', 'write the results as JSON')
     .option('--plot <file>', 'write an SVG: accuracy vs resolution and ROC curves')

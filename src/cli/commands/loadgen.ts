@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { positiveInt, positiveNumber } from '../options.ts';
+import { offToNull, positiveInt, positiveNumber, pxOrOff } from '../options.ts';
+import { CONFIG_DEFAULTS } from '../../config/defaults.ts';
 import { renderLoadgenPlot, type LoadgenReport } from '../../loadgen/report.ts';
 import { runLoadgen } from '../../loadgen/run-loadgen.ts';
 
@@ -23,6 +24,7 @@ interface LoadgenCliOptions {
   json?: string;
   plot?: string;
   keepKeys?: boolean;
+  teacherFrom: number | 'off' | null;
 }
 
 async function writeOut(path: string, text: string): Promise<void> {
@@ -34,7 +36,7 @@ async function writeOut(path: string, text: string): Promise<void> {
 function formatSummary(r: LoadgenReport): string {
   const ms = (v: number | null): string => (v === null ? '-' : `${v}`);
   const lines = [
-    `model ${r.model}${r.model_note ? ` (${r.model_note})` : ''}, ${r.workers} worker(s) x ${r.worker_concurrency}, watchlist ${r.watchlist_size}, ${r.batch_faces} faces/batch`,
+    `model ${r.model}${r.model_note ? ` (${r.model_note})` : ''}${r.teacher_from_px ? ` (teacher+adapter from ${r.teacher_from_px} px)` : ''}, ${r.workers} worker(s) x ${r.worker_concurrency}, watchlist ${r.watchlist_size}, ${r.batch_faces} faces/batch`,
     'step  offered  injected  completed  p50ms  p95ms  p99ms  maxwait  busy  verdict',
   ];
   for (const s of r.steps) {
@@ -82,6 +84,12 @@ export function register(program: Command): void {
     .option('--step-seconds <s>', 'seconds per step', positiveNumber('--step-seconds'), 15)
     .option('--batch-faces <n>', 'faces per queue job', positiveInt('--batch-faces'), 16)
     .option('--crops-per-track <n>', 'crops of one track per job', positiveInt('--crops-per-track'), 2)
+    .option(
+      '--teacher-from <px>',
+      'faces of at least this size go to the teacher + adapter, as embed.teacherFromPx routes them; "off": the model alone',
+      pxOrOff('--teacher-from'),
+      CONFIG_DEFAULTS.embed.teacherFromPx,
+    )
     .option('--concurrency <n>', 'queue jobs per worker at once', positiveInt('--concurrency'), 4)
     .option('--max-backlog <n>', 'producer backlog bound (batches)', positiveInt('--max-backlog'), 200)
     .addOption(
@@ -96,6 +104,7 @@ export function register(program: Command): void {
     .action(async (o: LoadgenCliOptions) => {
       const report = await runLoadgen({
         model: o.model,
+        teacherFromPx: offToNull(o.teacherFrom),
         workers: o.workers,
         workerConcurrency: o.concurrency,
         watchlistSize: o.watchlist,

@@ -173,7 +173,10 @@ class FaceApiTeacherImpl implements FaceApiTeacher {
   /** One chip as the float [150,150,3] tensor the net's own `(x − mean)/255` turns into dlib's input. */
   private chipTensor(chip: RgbImage): tf.Tensor3D {
     let t: tf.Tensor3D = tf.tensor3d(Float32Array.from(chip.data), [chip.height, chip.width, 3], 'float32');
-    if (chip.width !== this.inputSize) t = tf.image.resizeBilinear(t, [this.inputSize, this.inputSize]);
+    // Half-pixel centres, as our own resizes use: without them a 32 px CCTV crop brought to 150 px is
+    // shifted by ~2 px towards the top left, which cost 2.4 points of LFW accuracy at 24 px.
+    if (chip.width !== this.inputSize)
+      t = tf.image.resizeBilinear(t, [this.inputSize, this.inputSize], false, true);
     if (this.p.inputScaling === 'dlib') {
       // face-api computes (x − mean)/255; feeding mean + (x − mean)·255/256 yields dlib's (x − mean)/256.
       const mean = tf.tensor1d([...MEAN_RGB]);

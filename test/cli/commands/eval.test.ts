@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseResolutions } from '../../../src/cli/commands/eval.ts';
+import { offToNull, pxOrOff } from '../../../src/cli/options.ts';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'bridgeface.mjs');
@@ -21,6 +22,14 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+test('--teacher-from parsing: a size, or off for the model alone', () => {
+  const parse = pxOrOff('--teacher-from');
+  assert.equal(parse('24'), 24);
+  assert.equal(offToNull(parse('off')), null);
+  assert.equal(offToNull(parse('32')), 32);
+  assert.throws(() => parse('0'), /--teacher-from must be a positive integer/);
+});
 
 test('--res parsing', () => {
   assert.deepEqual(parseResolutions('8, 12,16,HR'), [8, 12, 16, 'hr']);
@@ -75,6 +84,10 @@ test('user errors exit 1 with one clear line and no stack', async () => {
     assert.match(rollFar.stderr, /--roll must be a number in \[0, 45\]/);
     for (const r of [rollDetector, rollHr, rollFar]) assert.doesNotMatch(r.stderr, /\n\s+at /);
 
+    const badRoute = await cli([...base, '--teacher-from', 'large', '--res', '16']);
+    assert.equal(badRoute.code, 1);
+    assert.match(badRoute.stderr, /--teacher-from must be a positive integer/);
+
     const badDataset = await cli(['eval', '--model', 'teacher', '--dataset', 'mnist', '--data', dir]);
     assert.equal(badDataset.code, 1);
     assert.match(badDataset.stderr, /choices/);
@@ -98,6 +111,7 @@ test('eval --help lists the options', async () => {
     '--limit',
     '--roll',
     '--deroll',
+    '--teacher-from',
   ]) {
     assert.ok(help.stdout.includes(opt), opt);
   }
