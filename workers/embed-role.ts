@@ -13,12 +13,12 @@ import { StoreGallerySource } from '../src/store/store-gallery-source.ts';
 import { WatchlistStore } from '../src/store/watchlist-store.ts';
 import { closeAll, type RoleHandle } from './role.ts';
 
-/** Embed role: BullMQ worker → student (teacher + adapter from `embed.teacherFromPx`) → watchlist match → events stream. */
+/** Embed role: BullMQ worker → student (with the teacher + adapter by face size: `embed.blendFromPx` / `teacherFromPx`) → watchlist match → events stream. */
 export async function startEmbedRole(config: BridgefaceConfig, redis: RedisClient): Promise<RoleHandle> {
   const keys = new RedisKeys(config.redis.prefix);
   const metrics = new PipelineMetrics();
   const normaliser = await loadScoreNormaliser(config);
-  const embedder = await createProbeEmbedder(config.embed.model, config.embed.teacherFromPx);
+  const embedder = await createProbeEmbedder(config.embed.model, config.embed);
   const store = new WatchlistStore(redis, keys);
   const gallery = new StoreGallerySource(store, redis, keys, embedder.name, embedder.dim);
   const sinks: EventSink[] = [new RedisEventSink(new EventLog(redis, keys, config.events))];

@@ -210,11 +210,29 @@ export const configSchema = z.strictObject({
        * `null` sends every face to the student (the fastest; recalibrate the 24 and 32 px rows then).
        */
       teacherFromPx: z.number().int().min(8).max(160).nullable().default(24),
+      /**
+       * Faces from this size up to `teacherFromPx` are embedded by both the student and the teacher +
+       * adapter, and the two unit vectors averaged (models/size-routed.ts): the models err differently
+       * there and the average beats both. LFW DevTest at 16 px against the fused gallery: accuracy 87.8%
+       * (student) / 90.4% (teacher path) / 90.9% (both), TAR at FAR 1e-3 39.8 / 34.0 / 48.8%
+       * (docs/BENCHMARKS.md, "Session 9"). Costs the teacher's time for those faces too; `null`: the
+       * student alone below `teacherFromPx` (then recalibrate the rows from here up).
+       */
+      blendFromPx: z.number().int().min(8).max(160).nullable().default(16),
       rollMinDegrees: z.number().min(0).max(45).default(10),
       maxBatch: z.number().int().min(1).max(4096).default(256),
       maxWaitMs: z.number().min(0).max(1000).default(5),
       /** Queue jobs an embed worker handles at once (merged by the dynamic batcher). */
       concurrency: z.number().int().min(1).max(64).default(4),
+    })
+    .superRefine((e, ctx) => {
+      if (e.blendFromPx !== null && e.teacherFromPx !== null && e.blendFromPx >= e.teacherFromPx) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['blendFromPx'],
+          message: `blendFromPx (${e.blendFromPx}) must be below teacherFromPx (${e.teacherFromPx}): from teacherFromPx the teacher is used alone (set blendFromPx: null to not blend)`,
+        });
+      }
     })
     .prefault({}),
   /**
@@ -259,17 +277,17 @@ export const configSchema = z.strictObject({
        * comparison — a watchlist of N people gives a stranger's track about N times that chance of a
        * false name, so 1e-3 would mean ~10% of strangers named on a 100-person list — calibrated by
        * `bridgeface calibrate --data <lfw> --far 1e-4` on held-out LFW DevTrain identities (never
-       * DevTest), rounded up (docs/BENCHMARKS.md, "Operating points"). The 24 and 32 px rows are
-       * calibrated on the teacher + adapter path those sizes take (`embed.teacherFromPx`). With
-       * `scoreNorm: none` and the student alone the calibration gives raw cosines 0.799 / 0.794 / 0.788 /
-       * 0.786. Recalibrate for another model, gallery mode, routing, normalisation or FAR.
+       * DevTest), rounded up (docs/BENCHMARKS.md, "Operating points"). Each row is calibrated on the
+       * path its sizes take (`embed.blendFromPx` / `teacherFromPx`: the student under 16 px, blended with
+       * the teacher + adapter from 16, the latter alone from 24). With `scoreNorm: none` and the student
+       * alone the calibration gives raw cosines 0.799 / 0.794 / 0.788 / 0.786. Recalibrate for another model, gallery mode, routing, normalisation or FAR.
        */
       thresholds: z
         .array(sizeThresholdSchema)
         .min(1)
         .default([
           { minFacePx: 0, threshold: 4.273 },
-          { minFacePx: 16, threshold: 4.056 },
+          { minFacePx: 16, threshold: 4.167 },
           { minFacePx: 24, threshold: 4.286 },
           { minFacePx: 32, threshold: 4.312 },
         ]),

@@ -1,3 +1,4 @@
+import { describeRouting, type ProbeRouting } from '../models/size-routed.ts';
 import type { EvalMode, EvalOutcome, Resolution } from './run-eval.ts';
 
 /** What was evaluated, for the report header. */
@@ -22,8 +23,8 @@ export interface EvalMeta {
   readonly grey?: boolean;
   /** hr-lr score normalisation (`match.scoreNorm`): `cohort` scores are in normalised units. */
   readonly scoreNorm?: 'cohort' | 'none';
-  /** Probes of at least this size went through the teacher + adapter (`embed.teacherFromPx`); null: the model alone. */
-  readonly teacherFromPx?: number | null;
+  /** How probes were routed by face size to the model and the teacher + adapter; null: the model alone. */
+  readonly routing?: ProbeRouting | null;
 }
 
 /** The JSON written by `bridgeface eval --json` (stable field names; ROC points are left out). */
@@ -38,8 +39,10 @@ export interface EvalReportJson {
   readonly grey: boolean;
   /** hr-lr scores and thresholds: raw cosines (`none`) or cohort-normalised (`cohort`). */
   readonly score_norm: 'cohort' | 'none';
-  /** Probes from this size (px) embedded by the teacher + adapter, as the pipeline routes them; null: the model alone. */
+  /** Probes from this size (px) embedded by the teacher + adapter alone, as the pipeline routes them; null: never. */
   readonly teacher_from_px: number | null;
+  /** Probes from this size (px) up to teacher_from_px embedded by the model and the teacher + adapter, averaged; null: never. */
+  readonly blend_from_px: number | null;
   readonly pairs: number;
   readonly genuine_pairs: number;
   readonly unaligned_images: number;
@@ -76,7 +79,8 @@ export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJs
     gallery: meta.gallery ?? null,
     grey: meta.grey ?? false,
     score_norm: meta.scoreNorm ?? 'none',
-    teacher_from_px: meta.teacherFromPx ?? null,
+    teacher_from_px: meta.routing?.teacherFromPx ?? null,
+    blend_from_px: meta.routing?.blendFromPx ?? null,
     pairs: outcome.pairs,
     genuine_pairs: outcome.genuinePairs,
     unaligned_images: outcome.unalignedImages,
@@ -127,7 +131,7 @@ export function formatTable(meta: EvalMeta, outcome: EvalOutcome): string {
       (meta.deroll ? ' · roll-corrected' : '') +
       (meta.grey ? ' · greyscale probes' : '') +
       (meta.scoreNorm === 'cohort' ? ' · hr-lr scores cohort-normalised' : '') +
-      (meta.teacherFromPx ? ` · probes from ${meta.teacherFromPx} px through teacher+adapter` : '') +
+      (meta.routing ? ` · probes: ${describeRouting(meta.routing)}` : '') +
       (impostors > outcome.pairs ? ` · TAR@FAR over ${impostors.toLocaleString('en')} impostor pairs` : ''),
     line(header),
     line(widths.map((w) => '-'.repeat(w))),

@@ -108,7 +108,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
 
   const camera = config.cameras[0]!;
   o.progress?.start(`replaying ${basename(o.clip)} (${clip.width}x${clip.height} at ${camera.fps} fps)`);
-  const probe = await createProbeEmbedder(model, config.embed.teacherFromPx);
+  const probe = await createProbeEmbedder(model, config.embed);
   const gallery = new StaticGallerySource(entries, new Map(folder.map((i) => [i.id, i.id])), probe.dim);
   let summary: EmbeddedRunSummary;
   try {

@@ -7,6 +7,7 @@ import type { RedisClient } from '../store/redis-connection.ts';
 import { CONFIG_DEFAULTS } from '../config/defaults.ts';
 import { redisConfigFromEnv } from '../config/load-config.ts';
 import { configSchema } from '../config/schema.ts';
+import type { ProbeRouting } from '../models/size-routed.ts';
 import { EventLog } from '../store/event-log.ts';
 import { connectRedis } from '../../workers/connect-redis.ts';
 import { BullBatchSink, dropCounterKey, EMBED_QUEUE, type BacklogPolicy } from '../queue/embed-queue.ts';
@@ -24,9 +25,14 @@ import { WorkerPool } from './worker-pool.ts';
 import { readWorkerSnapshots, type WorkerSnapshot } from './worker-stats.ts';
 
 /** What a load-generator run sets up: the Redis prefix, the model, the crops, the worker processes. */
-/** The workers' `embed.teacherFromPx`: the option, else the config default. */
-function teacherFromPxOf(o: HarnessOptions): number | null {
-  return o.teacherFromPx === undefined ? CONFIG_DEFAULTS.embed.teacherFromPx : o.teacherFromPx;
+/** The workers' probe routing: the option, else the config defaults. */
+function routingOf(o: HarnessOptions): ProbeRouting {
+  return (
+    o.routing ?? {
+      blendFromPx: CONFIG_DEFAULTS.embed.blendFromPx,
+      teacherFromPx: CONFIG_DEFAULTS.embed.teacherFromPx,
+    }
+  );
 }
 
 export interface HarnessOptions {
@@ -43,10 +49,10 @@ export interface HarnessOptions {
   /** Embed worker processes. @defaultValue 1 */
   readonly workers?: number;
   /**
-   * Faces from this size go to the teacher + adapter (`embed.teacherFromPx`; null: the model alone).
-   * @defaultValue the config's `embed.teacherFromPx`
+   * Which faces also or only go to the teacher + adapter (`embed.blendFromPx` / `teacherFromPx`).
+   * @defaultValue the config's
    */
-  readonly teacherFromPx?: number | null;
+  readonly routing?: ProbeRouting;
   /** Jobs per worker at once. @defaultValue the config's `embed.concurrency` */
   readonly workerConcurrency?: number;
   /** Synthetic identities enrolled. @defaultValue 1000 */
@@ -125,8 +131,8 @@ export class LoadgenHarness {
   get cropsPerTrack(): number {
     return this.o.cropsPerTrack ?? 2;
   }
-  get teacherFromPx(): number | null {
-    return teacherFromPxOf(this.o);
+  get routing(): ProbeRouting {
+    return routingOf(this.o);
   }
 
   get cropSize(): number {
@@ -155,7 +161,7 @@ export class LoadgenHarness {
           model: model.spec,
           concurrency: o.workerConcurrency ?? CONFIG_DEFAULTS.embed.concurrency,
           cropSize: pool[0]!.image.width,
-          teacherFromPx: teacherFromPxOf(o),
+          ...routingOf(o),
         },
       });
       const configPath = join(tmp, 'worker-config.json');

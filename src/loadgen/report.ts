@@ -36,8 +36,10 @@ export interface LoadgenReport {
   readonly batch_faces: number;
   readonly crops_per_track: number;
   readonly crop_size: number;
-  /** Faces from this size were embedded by the teacher + adapter (`embed.teacherFromPx`); null: the model alone. */
+  /** Faces from this size were embedded by the teacher + adapter alone (`embed.teacherFromPx`); null: never. */
   readonly teacher_from_px: number | null;
+  /** Faces from this size up to teacher_from_px by the model and the teacher + adapter (`embed.blendFromPx`); null: never. */
+  readonly blend_from_px: number | null;
   readonly crop_pool: number;
   /** Highest completed rate among steps that kept up. */
   readonly sustained_faces_per_second: number;

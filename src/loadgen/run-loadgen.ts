@@ -129,7 +129,8 @@ export async function runLoadgen(o: LoadgenOptions = {}): Promise<LoadgenReport>
       batch_faces: h.batchFaces,
       crops_per_track: h.cropsPerTrack,
       crop_size: h.cropSize,
-      teacher_from_px: h.teacherFromPx,
+      teacher_from_px: h.routing.teacherFromPx,
+      blend_from_px: h.routing.blendFromPx,
       crop_pool: h.pool.length,
       sustained_faces_per_second: sustainedRate(
         withLatency.map((st) => ({ completedRate: st.completed_faces_per_second, keptUp: st.kept_up })),

@@ -1,4 +1,5 @@
 import { mirrorImage, type RgbImage } from '../image/rgb-image.ts';
+import { fuseEmbeddings } from '../match/decision.ts';
 import type { FaceEmbedder } from './embedder.ts';
 
 /**
@@ -25,19 +26,7 @@ export class FlipAveragedEmbedder implements FaceEmbedder {
     // One call for both views: the model batches them together.
     const out = await this.inner.embed([...chips, ...chips.map(mirrorImage)]);
     const n = chips.length;
-    return chips.map((_, i) => {
-      const a = out[i]!;
-      const b = out[n + i]!;
-      const v = new Float32Array(a.length);
-      let sq = 0;
-      for (let k = 0; k < a.length; k++) {
-        v[k] = a[k]! + b[k]!;
-        sq += v[k]! * v[k]!;
-      }
-      const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
-      for (let k = 0; k < v.length; k++) v[k] = v[k]! * inv;
-      return v;
-    });
+    return chips.map((_, i) => fuseEmbeddings([out[i]!, out[n + i]!], [1, 1]));
   }
 
   dispose(): void {

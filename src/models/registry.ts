@@ -5,7 +5,7 @@ import { adapterDirFor, loadAdapter } from './adapter.ts';
 import { AdaptedTeacherEmbedder } from './adapted-teacher.ts';
 import type { FaceEmbedder } from './embedder.ts';
 import { ENSEMBLE_FILE, EnsembleEmbedder, EnsembleError, readEnsembleMembers } from './ensemble.ts';
-import { SizeRoutedEmbedder } from './size-routed.ts';
+import { SizeRoutedEmbedder, usesTeacher, type ProbeRouting } from './size-routed.ts';
 import { loadStudentEmbedder } from './student/student-embedder.ts';
 import { probeModelDir, studentModelDir } from './model-paths.ts';
 import { createTeacher, type FaceApiTeacher } from './teacher/index.ts';
@@ -142,18 +142,18 @@ export async function createGalleryEmbedder(
 }
 
 /**
- * The probe side as the pipeline runs it (`embed.model` with `embed.teacherFromPx`): the model itself,
- * or, when `teacherFromPx` is set and the model is not the teacher itself,
- * the student for faces under that size and the teacher + its adapter from it (models/size-routed.ts).
+ * The probe side as the pipeline runs it (`embed.model` with `embed.blendFromPx` / `teacherFromPx`):
+ * the model itself, or, when a band uses the teacher and the model is not the teacher itself, the
+ * model and the teacher + the model's adapter routed by face size (models/size-routed.ts).
  * `teacher`: reuse a loaded teacher (the caller keeps it); otherwise one is loaded and owned here.
  */
 export async function createProbeEmbedder(
   spec: EmbedderSpec,
-  teacherFromPx: number | null,
+  routing: ProbeRouting,
   teacher?: FaceApiTeacher,
 ): Promise<FaceEmbedder> {
   const model = await createEmbedder(spec);
-  if (teacherFromPx === null || spec === 'teacher') return model;
+  if (!usesTeacher(routing) || spec === 'teacher') return model;
   let ownTeacher: FaceApiTeacher;
   try {
     ownTeacher = teacher ?? (await createTeacher());
@@ -166,7 +166,7 @@ export async function createProbeEmbedder(
     // alone for a model distilled from raw teacher features; either way the space its probes match in.
     const adapted = await createGalleryEmbedder(ownTeacher, spec);
     try {
-      return new SizeRoutedEmbedder(model, adapted, teacherFromPx, () => {
+      return new SizeRoutedEmbedder(model, adapted, routing, () => {
         if (!teacher) ownTeacher.dispose();
       });
     } catch (err) {

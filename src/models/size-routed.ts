@@ -1,17 +1,69 @@
 import type { RgbImage } from '../image/rgb-image.ts';
+import { fuseEmbeddings } from '../match/decision.ts';
 import type { FaceEmbedder } from './embedder.ts';
 
 /**
- * Probes routed by face size (issue 10, `embed.teacherFromPx`): faces smaller than `fromPx` go to the
- * student, larger ones to the teacher followed by the student's step-1 adapter. Both write into the
- * same adapted-HR space, the space the watchlist is enrolled in, so one gallery, one cohort and one
- * threshold table serve both (the table's rows are per face size, and each row is calibrated with the
- * model its sizes are routed to).
+ * Which model embeds a probe of a given face size (`embed.blendFromPx` / `embed.teacherFromPx`):
+ * - under `blendFromPx` (or under `teacherFromPx` when blending is off): the student alone;
+ * - from `blendFromPx` up to `teacherFromPx`: the student's and the teacher + adapter's unit vectors
+ *   averaged (their normalised sum; a cosine to it is the mean of the two models' cosines, up to a
+ *   per-probe constant);
+ * - from `teacherFromPx`: the teacher + adapter alone.
+ * null switches a band off; both null: the student for every size.
+ */
+export interface ProbeRouting {
+  readonly blendFromPx: number | null;
+  readonly teacherFromPx: number | null;
+}
+
+export type ProbePath = 'student' | 'blend' | 'teacher';
+
+/** Throws when the bands make no sense (blending must start below the teacher-only band). */
+export function validateRouting(r: ProbeRouting): void {
+  // Only the two fields: callers pass a whole `embed` config section.
+  for (const [k, v] of [
+    ['blendFromPx', r.blendFromPx],
+    ['teacherFromPx', r.teacherFromPx],
+  ] as const) {
+    if (v !== null && !(Number.isFinite(v) && v > 0)) throw new RangeError(`${k} must be positive, got ${v}`);
+  }
+  if (r.blendFromPx !== null && r.teacherFromPx !== null && r.blendFromPx >= r.teacherFromPx) {
+    throw new RangeError(
+      `blendFromPx (${r.blendFromPx}) must be below teacherFromPx (${r.teacherFromPx}): faces from teacherFromPx use the teacher alone`,
+    );
+  }
+}
+
+export function usesTeacher(r: ProbeRouting): boolean {
+  return r.blendFromPx !== null || r.teacherFromPx !== null;
+}
+
+/** The path a face of `px` pixels takes. */
+export function probePath(r: ProbeRouting, px: number): ProbePath {
+  if (r.teacherFromPx !== null && px >= r.teacherFromPx) return 'teacher';
+  if (r.blendFromPx !== null && px >= r.blendFromPx) return 'blend';
+  return 'student';
+}
+
+/** "student + teacher from 16 px, teacher from 24 px", for reports. */
+export function describeRouting(r: ProbeRouting): string {
+  const parts: string[] = [];
+  if (r.blendFromPx !== null) parts.push(`student + teacher blended from ${r.blendFromPx} px`);
+  if (r.teacherFromPx !== null) parts.push(`teacher + adapter alone from ${r.teacherFromPx} px`);
+  return parts.length === 0 ? 'the model alone' : parts.join(', ');
+}
+
+/**
+ * Probes routed by face size (issue 10; the bands are `ProbeRouting`'s). The student and the teacher
+ * followed by the student's step-1 adapter write into the same space, the one the watchlist is
+ * enrolled in, so one gallery, one cohort and one threshold table serve every path (the table's rows are
+ * per face size, and each row is calibrated on the path its sizes take).
  *
- * Why: the student is the better model where the teacher fails — under ~20 px — but it saturates near
- * 89% LFW HR-LR accuracy from 24 px up, where the teacher with the adapter reaches 95–97% against the
- * same gallery (docs/BENCHMARKS.md, "Session 9"). The teacher costs ~30x the student per face, spent
- * only on the larger faces; on a GPU embed worker that cost is small.
+ * Why: under ~14 px the teacher fails and the student is the better model (the paper's point); from 24
+ * px the student saturates near 88–89% LFW HR-LR accuracy while the adapted teacher reaches 95–97%
+ * against the same gallery; in between the two models err differently and their average beats both
+ * (docs/BENCHMARKS.md, "Session 9"). The teacher costs ~30x the student per face, spent only on faces
+ * large enough for it to help; on a GPU embed worker that cost is small.
  *
  * The name, dimension and input size are the student's: the watchlist is stored under the student's
  * name and probes are cut at its input size.
@@ -29,7 +81,7 @@ export class SizeRoutedEmbedder implements FaceEmbedder {
   constructor(
     private readonly small: FaceEmbedder,
     private readonly large: FaceEmbedder,
-    readonly fromPx: number,
+    readonly routing: ProbeRouting,
     private readonly release: () => void = () => {},
   ) {
     if (small.dim !== large.dim) {
@@ -37,16 +89,11 @@ export class SizeRoutedEmbedder implements FaceEmbedder {
         `size routing needs one embedding space: ${small.name} has dim ${small.dim}, ${large.name} ${large.dim}`,
       );
     }
-    if (!(fromPx > 0)) throw new RangeError(`teacherFromPx must be positive, got ${fromPx}`);
+    validateRouting(routing);
     this.name = small.name;
     this.dim = small.dim;
     this.inputSize = small.inputSize;
     this.params = small.params + large.params;
-  }
-
-  /** Whether a face of `px` pixels goes to the large model. */
-  routesLarge(px: number): boolean {
-    return px >= this.fromPx;
   }
 
   /** Without `facePx` each chip's width is its face size (a chip at the face's own resolution). */
@@ -54,19 +101,27 @@ export class SizeRoutedEmbedder implements FaceEmbedder {
     if (facePx && facePx.length !== chips.length) {
       throw new RangeError(`${chips.length} chips but ${facePx.length} face sizes`);
     }
-    const largeIdx: number[] = [];
-    const smallIdx: number[] = [];
-    chips.forEach((c, i) => (this.routesLarge(facePx ? facePx[i]! : c.width) ? largeIdx : smallIdx).push(i));
-    const out = new Array<Float32Array>(chips.length);
-    const run = async (model: FaceEmbedder, idx: number[]): Promise<void> => {
-      if (idx.length === 0) return;
-      const vectors = await model.embed(idx.map((i) => chips[i]!));
-      idx.forEach((i, k) => (out[i] = vectors[k]!));
-    };
-    // One after the other: on one core in parallel would only interleave the same work.
-    await run(this.small, smallIdx);
-    await run(this.large, largeIdx);
-    return out;
+    const paths = chips.map((c, i) => probePath(this.routing, facePx ? facePx[i]! : c.width));
+    const bySmall = paths.flatMap((p, i) => (p === 'teacher' ? [] : [i]));
+    const byLarge = paths.flatMap((p, i) => (p === 'student' ? [] : [i]));
+    // One model after the other: on one core in parallel would only interleave the same work.
+    const smallOut = await this.run(this.small, chips, bySmall);
+    const largeOut = await this.run(this.large, chips, byLarge);
+    return paths.map((p, i) => {
+      if (p === 'student') return smallOut.get(i)!;
+      if (p === 'teacher') return largeOut.get(i)!;
+      return fuseEmbeddings([smallOut.get(i)!, largeOut.get(i)!], [1, 1]);
+    });
+  }
+
+  private async run(
+    model: FaceEmbedder,
+    chips: readonly RgbImage[],
+    idx: readonly number[],
+  ): Promise<Map<number, Float32Array>> {
+    if (idx.length === 0) return new Map();
+    const vectors = await model.embed(idx.map((i) => chips[i]!));
+    return new Map(idx.map((i, k) => [i, vectors[k]!]));
   }
 
   dispose(): void {

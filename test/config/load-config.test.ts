@@ -189,3 +189,18 @@ test('the ensemble example config loads: its members, their adapters and its coh
     await access(join(REPO_ROOT, 'models', file));
   }
 });
+
+test('probe routing: blending starts below the teacher-only band, and null switches either off', () => {
+  const defaults = parseConfig({}, {}).embed;
+  assert.equal(defaults.blendFromPx, 16);
+  assert.equal(defaults.teacherFromPx, 24);
+  assert.throws(
+    () => parseConfig({ embed: { blendFromPx: 24, teacherFromPx: 20 } }, {}),
+    (e: unknown) =>
+      e instanceof ConfigError && /blendFromPx \(24\) must be below teacherFromPx \(20\)/.test(e.message),
+  );
+  const off = parseConfig({ embed: { blendFromPx: null, teacherFromPx: null } }, {}).embed;
+  assert.equal(off.blendFromPx, null);
+  assert.equal(off.teacherFromPx, null);
+  assert.equal(parseConfig({ embed: { blendFromPx: 16, teacherFromPx: null } }, {}).embed.blendFromPx, 16);
+});

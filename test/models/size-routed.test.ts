@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RgbImage } from '../../src/image/rgb-image.ts';
 import type { FaceEmbedder } from '../../src/models/embedder.ts';
-import { SizeRoutedEmbedder } from '../../src/models/size-routed.ts';
+import {
+  describeRouting,
+  probePath,
+  SizeRoutedEmbedder,
+  usesTeacher,
+  validateRouting,
+  type ProbeRouting,
+} from '../../src/models/size-routed.ts';
+
+const TEACHER_ONLY: ProbeRouting = { blendFromPx: null, teacherFromPx: 24 };
 
 /** A stand-in model whose every embedding is its own one-hot code, recording what it was given. */
 class TaggedEmbedder implements FaceEmbedder {
@@ -33,7 +42,7 @@ const chip = (side: number, tag: number): RgbImage => ({
 test('faces from fromPx go to the large model, the rest to the small one, in the caller’s order', async () => {
   const small = new TaggedEmbedder('student', 0);
   const large = new TaggedEmbedder('teacher+adapter', 1);
-  const routed = new SizeRoutedEmbedder(small, large, 24);
+  const routed = new SizeRoutedEmbedder(small, large, TEACHER_ONLY);
   // All chips are cut at 32 px, as CCTV crops are: the face sizes decide the route, not the chip width.
   const chips = [chip(32, 1), chip(32, 2), chip(32, 3), chip(32, 4)];
   const out = await routed.embed(chips, [12, 24, 23.9, 40]);
@@ -57,7 +66,7 @@ test('faces from fromPx go to the large model, the rest to the small one, in the
 test('without face sizes a chip’s width is its face size', async () => {
   const small = new TaggedEmbedder('student', 0);
   const large = new TaggedEmbedder('teacher+adapter', 1);
-  const routed = new SizeRoutedEmbedder(small, large, 24);
+  const routed = new SizeRoutedEmbedder(small, large, TEACHER_ONLY);
   const out = await routed.embed([chip(16, 7), chip(24, 8)]);
   assert.deepEqual(out.map((v) => v[1]), [0, 1]);
   assert.equal(large.seen.length, 1);
@@ -68,14 +77,45 @@ test('without face sizes a chip’s width is its face size', async () => {
 
 test('refuses mismatched spaces and size lists, and disposes both models and what it was lent', async () => {
   assert.throws(
-    () => new SizeRoutedEmbedder(new TaggedEmbedder('a', 0, 2), new TaggedEmbedder('b', 0, 3), 24),
+    () => new SizeRoutedEmbedder(new TaggedEmbedder('a', 0, 2), new TaggedEmbedder('b', 0, 3), TEACHER_ONLY),
     /one embedding space/,
   );
   const small = new TaggedEmbedder('student', 0);
   const large = new TaggedEmbedder('teacher+adapter', 1);
   let released = false;
-  const routed = new SizeRoutedEmbedder(small, large, 24, () => (released = true));
+  const routed = new SizeRoutedEmbedder(small, large, TEACHER_ONLY, () => (released = true));
   await assert.rejects(routed.embed([chip(32, 1)], [10, 30]), /1 chips but 2 face sizes/);
   routed.dispose();
   assert.ok(small.disposed && large.disposed && released);
+});
+
+test('blending: between blendFromPx and teacherFromPx both models run and their vectors are averaged', async () => {
+  const small = new TaggedEmbedder('student', 0);
+  const large = new TaggedEmbedder('teacher+adapter', 1);
+  const routed = new SizeRoutedEmbedder(small, large, { blendFromPx: 16, teacherFromPx: 24 });
+  const out = await routed.embed([chip(32, 1), chip(32, 2), chip(32, 3)], [12, 16, 30]);
+  assert.deepEqual([...out[0]!], [1, 0]);
+  assert.ok(Math.abs(out[1]![0]! - Math.SQRT1_2) < 1e-6 && Math.abs(out[1]![1]! - Math.SQRT1_2) < 1e-6);
+  assert.deepEqual([...out[2]!], [0, 1]);
+  // Each model sees each face once: the student the 12 and 16 px ones, the teacher the 16 and 30 px ones.
+  assert.deepEqual(small.seen, [[1, 2]]);
+  assert.deepEqual(large.seen, [[2, 3]]);
+});
+
+test('routing bands: paths by size, the teacher-free routing, descriptions and refusals', () => {
+  const r: ProbeRouting = { blendFromPx: 16, teacherFromPx: 24 };
+  assert.deepEqual(
+    [8, 15.9, 16, 23.9, 24, 48].map((px) => probePath(r, px)),
+    ['student', 'student', 'blend', 'blend', 'teacher', 'teacher'],
+  );
+  // Blending with no teacher-only band: every face from blendFromPx is blended.
+  assert.equal(probePath({ blendFromPx: 16, teacherFromPx: null }, 100), 'blend');
+  assert.equal(usesTeacher({ blendFromPx: null, teacherFromPx: null }), false);
+  assert.equal(usesTeacher(TEACHER_ONLY), true);
+  assert.equal(describeRouting({ blendFromPx: null, teacherFromPx: null }), 'the model alone');
+  assert.match(describeRouting(r), /blended from 16 px.*alone from 24 px/);
+  assert.throws(() => validateRouting({ blendFromPx: 24, teacherFromPx: 24 }), /must be below teacherFromPx/);
+  assert.throws(() => validateRouting({ blendFromPx: 0, teacherFromPx: null }), /must be positive/);
+  // A whole embed config section passes: only the two fields are read.
+  validateRouting({ ...r, model: 'student', cropSize: 32 } as ProbeRouting);
 });

@@ -8,7 +8,7 @@ import { ResolutionMatchedEmbedder } from '../../embed/resolution-matched.ts';
 import { calibrate, pickCohort, thresholdsAt, type CalibrationFace } from '../../eval/calibrate.ts';
 import type { FaceEmbedder } from '../../models/embedder.ts';
 import { createEmbedder, createGalleryEmbedder } from '../../models/registry.ts';
-import { SizeRoutedEmbedder } from '../../models/size-routed.ts';
+import { describeRouting, SizeRoutedEmbedder, usesTeacher } from '../../models/size-routed.ts';
 import { configOrDefaults, numberIn, positiveInt } from '../options.ts';
 import { stageProgress } from '../progress.ts';
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
@@ -44,7 +44,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
   }
   const teacher = await createEmbedder('teacher');
   // The student as enrolment uses it (LR templates), and the probe side as the pipeline routes it
-  // (embed.teacherFromPx): each threshold row is calibrated on the model its sizes go to. Probe chips
+  // (embed.blendFromPx / teacherFromPx): each threshold row is calibrated on the model its sizes go to. Probe chips
   // are at their own size here, so a chip's width is its face size.
   const student = await createEmbedder(o.model).catch((err: unknown) => {
     teacher.dispose();
@@ -52,9 +52,9 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
   });
   const adapted = await createGalleryEmbedder(teacher, o.model);
   const probe: FaceEmbedder =
-    config.embed.teacherFromPx === null || o.model === 'teacher'
+    !usesTeacher(config.embed) || o.model === 'teacher'
       ? student
-      : new SizeRoutedEmbedder(student, adapted, config.embed.teacherFromPx);
+      : new SizeRoutedEmbedder(student, adapted, config.embed);
   const bar = stageProgress();
   try {
     // The same held-out identities as `train` (same fraction and seed): never trained on, never DevTest.
@@ -105,7 +105,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
     console.log(
       `calibration: ${faces.length} held-out DevTrain faces of ${perIdentity.size} identities · ` +
         `gallery ${config.enrol.gallery} · probe ${probe.name}` +
-        (probe === student ? '' : ` (teacher+adapter from ${config.embed.teacherFromPx} px)`),
+        (probe === student ? '' : ` (${describeRouting(config.embed)})`),
     );
     console.log(
       'size  genuine  impostors   thr@1e-2  TAR      thr@1e-3  TAR      thr@1e-4  TAR      grey TAR@1e-3 (FAR)',
@@ -135,6 +135,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
         far: o.far,
         score_norm: config.match.scoreNorm,
         teacher_from_px: probe === student ? null : config.embed.teacherFromPx,
+        blend_from_px: probe === student ? null : config.embed.blendFromPx,
         cohort: normaliser
           ? { path: cohortTarget?.path, size: normaliser.size, top_k: normaliser.topK }
           : null,

@@ -52,7 +52,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
   const assets = await ensureDemoAssets();
   progress.done(assets.reused ? 'cached' : 'generated');
   progress.start(`loading the ${model} model and enrolling the watchlist`);
-  const probe = await createProbeEmbedder(model, site.embed.teacherFromPx);
+  const probe = await createProbeEmbedder(model, site.embed);
   const enrol = site.enrol;
   const enroller = await createEnroller(model, enrol);
   const entries = [];
@@ -82,6 +82,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
       rollCorrection: site.embed.rollCorrection,
       rollMinDegrees: site.embed.rollMinDegrees,
       teacherFromPx: site.embed.teacherFromPx,
+      blendFromPx: site.embed.blendFromPx,
     },
     enrol,
     match:

@@ -29,7 +29,12 @@ import { runEval, validateResolutions, type Resolution } from '../../eval/run-ev
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
 import { loadCheckedCohort } from '../../models/cohort.ts';
 import { FlipAveragedEmbedder } from '../../models/flip-averaged.ts';
-import { SizeRoutedEmbedder } from '../../models/size-routed.ts';
+import {
+  SizeRoutedEmbedder,
+  usesTeacher,
+  validateRouting,
+  type ProbeRouting,
+} from '../../models/size-routed.ts';
 
 /** Enrolment as the config's defaults build it: eval --cross measures what `enroll` stores. */
 const ENROL_DEFAULTS = configSchema.parse({}).enrol;
@@ -58,6 +63,7 @@ interface EvalOptions {
   readonly scoreNorm?: 'cohort' | 'none';
   readonly flip: 'none' | 'probe' | 'gallery' | 'both';
   readonly teacherFrom: number | 'off' | null;
+  readonly blendFrom: number | 'off' | null;
 }
 
 export function parseResolutions(value: string): Resolution[] {
@@ -170,13 +176,18 @@ async function evalAction(options: EvalOptions): Promise<void> {
             throw err;
           });
   const model = flipProbe ? new FlipAveragedEmbedder(modelRaw) : modelRaw;
-  // Probes as the pipeline embeds them (`embed.teacherFromPx`): faces from that size through the
-  // teacher + adapter. The gallery's LR templates stay the model's own (as enrolment makes them).
-  const teacherFrom = offToNull(o.teacherFrom);
+  // Probes as the pipeline embeds them (`embed.blendFromPx` / `teacherFromPx`): by face size, the
+  // model, both averaged, or the teacher + adapter. The gallery's LR templates stay the model's own
+  // (as enrolment makes them).
+  const routing: ProbeRouting = {
+    teacherFromPx: offToNull(o.teacherFrom),
+    blendFromPx: offToNull(o.blendFrom),
+  };
+  validateRouting(routing);
   const probeModel =
-    teacherFrom === null || o.model === 'teacher' || o.model === 'teacher+adapter'
+    !usesTeacher(routing) || o.model === 'teacher' || o.model === 'teacher+adapter'
       ? model
-      : new SizeRoutedEmbedder(model, adapted, teacherFrom);
+      : new SizeRoutedEmbedder(model, adapted, routing);
   // The gallery side exactly as enrolment builds it (src/embed/resolution-matched.ts).
   const gallery = new ResolutionMatchedEmbedder(adapted, model, {
     gallery: o.gallery,
@@ -209,7 +220,7 @@ async function evalAction(options: EvalOptions): Promise<void> {
     gallery: o.cross ? o.gallery : undefined,
     grey: o.grey ?? false,
     scoreNorm: normaliser ? 'cohort' : 'none',
-    teacherFromPx: probeModel === model ? null : teacherFrom,
+    routing: probeModel === model ? null : routing,
   };
   const bar = stageProgress();
   // Probes cut like CCTV crops (detector box, no landmarks) when asked; gallery photos stay landmark-aligned.
@@ -326,9 +337,15 @@ export function register(program: Command): void {
     )
     .option(
       '--teacher-from <px>',
-      'probes of at least this size go through the teacher + the model\'s adapter, as the pipeline routes them (embed.teacherFromPx); "off": the model alone',
+      'probes of at least this size go through the teacher + the model\'s adapter alone, as the pipeline routes them (embed.teacherFromPx); "off" with --blend-from off: the model alone',
       pxOrOff('--teacher-from'),
       EMBED_DEFAULTS.teacherFromPx,
+    )
+    .option(
+      '--blend-from <px>',
+      'probes from this size up to --teacher-from are embedded by the model and the teacher + adapter, averaged (embed.blendFromPx); "off": no blending',
+      pxOrOff('--blend-from'),
+      EMBED_DEFAULTS.blendFromPx,
     )
     .option('--json <file>', 'write the results as JSON')
     .option('--plot <file>', 'write an SVG: accuracy vs resolution and ROC curves')

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { offToNull, positiveInt, positiveNumber, pxOrOff } from '../options.ts';
 import { CONFIG_DEFAULTS } from '../../config/defaults.ts';
+import { describeRouting } from '../../models/size-routed.ts';
 import { renderLoadgenPlot, type LoadgenReport } from '../../loadgen/report.ts';
 import { runLoadgen } from '../../loadgen/run-loadgen.ts';
 
@@ -25,6 +26,7 @@ interface LoadgenCliOptions {
   plot?: string;
   keepKeys?: boolean;
   teacherFrom: number | 'off' | null;
+  blendFrom: number | 'off' | null;
 }
 
 async function writeOut(path: string, text: string): Promise<void> {
@@ -36,7 +38,7 @@ async function writeOut(path: string, text: string): Promise<void> {
 function formatSummary(r: LoadgenReport): string {
   const ms = (v: number | null): string => (v === null ? '-' : `${v}`);
   const lines = [
-    `model ${r.model}${r.model_note ? ` (${r.model_note})` : ''}${r.teacher_from_px ? ` (teacher+adapter from ${r.teacher_from_px} px)` : ''}, ${r.workers} worker(s) x ${r.worker_concurrency}, watchlist ${r.watchlist_size}, ${r.batch_faces} faces/batch`,
+    `model ${r.model}${r.model_note ? ` (${r.model_note})` : ''}${r.teacher_from_px || r.blend_from_px ? ` (${describeRouting({ teacherFromPx: r.teacher_from_px, blendFromPx: r.blend_from_px })})` : ''}, ${r.workers} worker(s) x ${r.worker_concurrency}, watchlist ${r.watchlist_size}, ${r.batch_faces} faces/batch`,
     'step  offered  injected  completed  p50ms  p95ms  p99ms  maxwait  busy  verdict',
   ];
   for (const s of r.steps) {
@@ -86,9 +88,15 @@ export function register(program: Command): void {
     .option('--crops-per-track <n>', 'crops of one track per job', positiveInt('--crops-per-track'), 2)
     .option(
       '--teacher-from <px>',
-      'faces of at least this size go to the teacher + adapter, as embed.teacherFromPx routes them; "off": the model alone',
+      'faces of at least this size go to the teacher + adapter alone, as embed.teacherFromPx routes them; "off" with --blend-from off: the model alone',
       pxOrOff('--teacher-from'),
       CONFIG_DEFAULTS.embed.teacherFromPx,
+    )
+    .option(
+      '--blend-from <px>',
+      'faces from this size up to --teacher-from go to the model and the teacher + adapter, averaged (embed.blendFromPx); "off": no blending',
+      pxOrOff('--blend-from'),
+      CONFIG_DEFAULTS.embed.blendFromPx,
     )
     .option('--concurrency <n>', 'queue jobs per worker at once', positiveInt('--concurrency'), 4)
     .option('--max-backlog <n>', 'producer backlog bound (batches)', positiveInt('--max-backlog'), 200)
@@ -104,7 +112,7 @@ export function register(program: Command): void {
     .action(async (o: LoadgenCliOptions) => {
       const report = await runLoadgen({
         model: o.model,
-        teacherFromPx: offToNull(o.teacherFrom),
+        routing: { teacherFromPx: offToNull(o.teacherFrom), blendFromPx: offToNull(o.blendFrom) },
         workers: o.workers,
         workerConcurrency: o.concurrency,
         watchlistSize: o.watchlist,
