@@ -144,19 +144,15 @@ export async function createGalleryEmbedder(
 /**
  * The probe side as the pipeline runs it (`embed.model` with `embed.blendFromPx` / `teacherFromPx`):
  * the model itself, or, when a band uses the teacher and the model is not the teacher itself, the
- * model and the teacher + the model's adapter routed by face size (models/size-routed.ts).
- * `teacher`: reuse a loaded teacher (the caller keeps it); otherwise one is loaded and owned here.
+ * model and the teacher + the model's adapter routed by face size (models/size-routed.ts), which then
+ * owns a teacher of its own.
  */
-export async function createProbeEmbedder(
-  spec: EmbedderSpec,
-  routing: ProbeRouting,
-  teacher?: FaceApiTeacher,
-): Promise<FaceEmbedder> {
+export async function createProbeEmbedder(spec: EmbedderSpec, routing: ProbeRouting): Promise<FaceEmbedder> {
   const model = await createEmbedder(spec);
   if (!usesTeacher(routing) || spec === 'teacher') return model;
-  let ownTeacher: FaceApiTeacher;
+  let teacher: FaceApiTeacher;
   try {
-    ownTeacher = teacher ?? (await createTeacher());
+    teacher = await createTeacher();
   } catch (err) {
     model.dispose();
     throw err;
@@ -164,18 +160,16 @@ export async function createProbeEmbedder(
   try {
     // The gallery's HR side (createGalleryEmbedder): teacher + the model's adapter(s), or the teacher
     // alone for a model distilled from raw teacher features; either way the space its probes match in.
-    const adapted = await createGalleryEmbedder(ownTeacher, spec);
+    const adapted = await createGalleryEmbedder(teacher, spec);
     try {
-      return new SizeRoutedEmbedder(model, adapted, routing, () => {
-        if (!teacher) ownTeacher.dispose();
-      });
+      return new SizeRoutedEmbedder(model, adapted, routing, () => teacher.dispose());
     } catch (err) {
       adapted.dispose();
       throw err;
     }
   } catch (err) {
     model.dispose();
-    if (!teacher) ownTeacher.dispose();
+    teacher.dispose();
     throw err;
   }
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RgbImage } from '../../src/image/rgb-image.ts';
 import type { FaceEmbedder } from '../../src/models/embedder.ts';
+import { createProbeEmbedder } from '../../src/models/registry.ts';
+import { initBackend } from '../../src/runtime/backend.ts';
 import {
   describeRouting,
   probePath,
@@ -118,4 +120,33 @@ test('routing bands: paths by size, the teacher-free routing, descriptions and r
   assert.throws(() => validateRouting({ blendFromPx: 0, teacherFromPx: null }), /must be positive/);
   // A whole embed config section passes: only the two fields are read.
   validateRouting({ ...r, model: 'student', cropSize: 32 } as ProbeRouting);
+});
+
+test('createProbeEmbedder: the shipped student routed as configured, the model alone when no band uses the teacher', async () => {
+  await initBackend();
+  const routed = await createProbeEmbedder('student', TEACHER_ONLY);
+  const alone = await createProbeEmbedder('student', { blendFromPx: null, teacherFromPx: null });
+  const teacher = await createProbeEmbedder('teacher', TEACHER_ONLY);
+  try {
+    assert.ok(routed instanceof SizeRoutedEmbedder);
+    assert.ok(!(alone instanceof SizeRoutedEmbedder));
+    assert.ok(!(teacher instanceof SizeRoutedEmbedder));
+    // The watchlist is stored under the model's name: routing must not change it.
+    assert.equal(routed.name, alone.name);
+    assert.equal(routed.dim, alone.dim);
+    const face: RgbImage = {
+      width: 32,
+      height: 32,
+      data: Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => (i * 37 + (i >> 7) * 11) % 256),
+    };
+    const [small, large] = await routed.embed([face, face], [12, 30]);
+    const [own] = await alone.embed([face]);
+    const cos = (a: Float32Array, b: Float32Array): number => a.reduce((s, x, k) => s + x * b[k]!, 0);
+    assert.ok(cos(small!, own!) > 0.9999, 'a 12 px face is the student’s');
+    assert.ok(cos(large!, own!) < 0.99, 'a 30 px face is the teacher’s');
+  } finally {
+    routed.dispose();
+    alone.dispose();
+    teacher.dispose();
+  }
 });

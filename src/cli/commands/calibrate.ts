@@ -44,8 +44,8 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
   }
   const teacher = await createEmbedder('teacher');
   // The student as enrolment uses it (LR templates), and the probe side as the pipeline routes it
-  // (embed.blendFromPx / teacherFromPx): each threshold row is calibrated on the model its sizes go to. Probe chips
-  // are at their own size here, so a chip's width is its face size.
+  // (embed.blendFromPx / teacherFromPx): each threshold row is calibrated on the path its sizes take.
+  // Probe chips are at their own size here, so a chip's width is its face size.
   const student = await createEmbedder(o.model).catch((err: unknown) => {
     teacher.dispose();
     throw err;
