@@ -37,6 +37,9 @@ import { WatchlistStore } from '../src/store/watchlist-store.ts';
 import { quantile } from '../src/util/quantile.ts';
 import { tinyTileReferenceMs } from './reference.ts';
 import { initBackend } from '../src/runtime/backend.ts';
+import { offToNull, pxOrOff } from '../src/cli/options.ts';
+import { CONFIG_DEFAULTS } from '../src/config/defaults.ts';
+import type { ProbeRouting } from '../src/models/size-routed.ts';
 
 interface ClipResult {
   readonly clip: string;
@@ -76,13 +79,19 @@ async function metricSum(m: PipelineMetrics, name: string, suffix = ''): Promise
     .reduce((s, x) => s + x.value, 0);
 }
 
+/** The camera role's crop and the embed role's probe routing, as the config would set them. */
+interface EmbedChoice {
+  readonly rollCorrection: boolean;
+  readonly routing: ProbeRouting;
+}
+
 async function runClip(
   clip: string,
   url: string,
   model: string,
   maxSeconds: number,
   detector: DetectorChoice,
-  rollCorrection: boolean,
+  embedChoice: EmbedChoice,
   enrol?: readonly { name: string; photo: Buffer; photoPath: string }[],
 ): Promise<ClipResult> {
   const prefix = `bfbench-${randomBytes(4).toString('hex')}`;
@@ -90,7 +99,7 @@ async function runClip(
     redis: { prefix },
     cameras: [{ id: clip, url, fps: 5, width: 768, height: 576 }],
     detector: DETECTORS[detector],
-    embed: { model, concurrency: 2, rollCorrection },
+    embed: { model, concurrency: 2, rollCorrection: embedChoice.rollCorrection, ...embedChoice.routing },
     queue: { batchWaitMs: 50 },
   });
   const keys = new RedisKeys(prefix);
@@ -204,6 +213,18 @@ async function main(): Promise<void> {
         .default('tiled-small'),
     )
     .option('--no-roll-correction', 'cut every crop axis-aligned (embed.rollCorrection: false)')
+    .option(
+      '--teacher-from <px>',
+      'faces from this size embedded by the teacher + adapter alone (embed.teacherFromPx); "off": never',
+      pxOrOff('--teacher-from'),
+      CONFIG_DEFAULTS.embed.teacherFromPx,
+    )
+    .option(
+      '--blend-from <px>',
+      'faces from this size up to --teacher-from embedded by the student and the teacher + adapter, averaged (embed.blendFromPx); "off": never',
+      pxOrOff('--blend-from'),
+      CONFIG_DEFAULTS.embed.blendFromPx,
+    )
     .parse()
     .opts<{
       json?: string;
@@ -212,7 +233,13 @@ async function main(): Promise<void> {
       cctvClip: string;
       detector: DetectorChoice;
       rollCorrection: boolean;
+      teacherFrom: number | 'off' | null;
+      blendFrom: number | 'off' | null;
     }>();
+  const embedChoice: EmbedChoice = {
+    rollCorrection: values.rollCorrection,
+    routing: { teacherFromPx: offToNull(values.teacherFrom), blendFromPx: offToNull(values.blendFrom) },
+  };
   const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
   const model = values.model ?? (hasStudent ? 'student' : 'teacher');
   const maxSeconds = Number(values.maxSeconds);
@@ -222,20 +249,10 @@ async function main(): Promise<void> {
   const reference = [await tinyTileReferenceMs()];
   const demo = await ensureDemoAssets();
   results.push(
-    await runClip(
-      'demo',
-      demo.clipPath,
-      model,
-      maxSeconds,
-      values.detector,
-      values.rollCorrection,
-      demo.watchlist,
-    ),
+    await runClip('demo', demo.clipPath, model, maxSeconds, values.detector, embedChoice, demo.watchlist),
   );
   if ((await stat(values.cctvClip).catch(() => null)) !== null) {
-    results.push(
-      await runClip('vtest', values.cctvClip, model, maxSeconds, values.detector, values.rollCorrection),
-    );
+    results.push(await runClip('vtest', values.cctvClip, model, maxSeconds, values.detector, embedChoice));
   } else {
     console.log(`skipping the CCTV clip: ${values.cctvClip} is not present (--cctv-clip)`);
   }
@@ -248,7 +265,12 @@ async function main(): Promise<void> {
   );
   if (values.json) {
     const machine = { reference_tiny_tile_ms: reference, load_average_1m: load, cpus: cpus().length };
-    const settings = { detector: values.detector, roll_correction: values.rollCorrection };
+    const settings = {
+      detector: values.detector,
+      roll_correction: values.rollCorrection,
+      teacher_from_px: embedChoice.routing.teacherFromPx,
+      blend_from_px: embedChoice.routing.blendFromPx,
+    };
     await writeFile(values.json, JSON.stringify({ machine, settings, results }, null, 2));
     console.log(`written ${values.json}`);
   }
