@@ -25,16 +25,6 @@ import { WorkerPool } from './worker-pool.ts';
 import { readWorkerSnapshots, type WorkerSnapshot } from './worker-stats.ts';
 
 /** What a load-generator run sets up: the Redis prefix, the model, the crops, the worker processes. */
-/** The workers' probe routing: the option, else the config defaults. */
-function routingOf(o: HarnessOptions): ProbeRouting {
-  return (
-    o.routing ?? {
-      blendFromPx: CONFIG_DEFAULTS.embed.blendFromPx,
-      teacherFromPx: CONFIG_DEFAULTS.embed.teacherFromPx,
-    }
-  );
-}
-
 export interface HarnessOptions {
   /** @defaultValue BRIDGEFACE_REDIS_URL or redis://127.0.0.1:6379 */
   readonly redisUrl?: string;
@@ -70,6 +60,16 @@ export interface HarnessOptions {
   readonly cropPool?: readonly PoolCrop[];
   readonly cropSize?: number;
   readonly onProgress?: (line: string) => void;
+}
+
+/** The workers' probe routing: the option, else the config defaults. */
+function routingOf(o: HarnessOptions): ProbeRouting {
+  return (
+    o.routing ?? {
+      blendFromPx: CONFIG_DEFAULTS.embed.blendFromPx,
+      teacherFromPx: CONFIG_DEFAULTS.embed.teacherFromPx,
+    }
+  );
 }
 
 /** A paced injection: what was sent, and when it started and ended (ms since epoch). */

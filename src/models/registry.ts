@@ -5,7 +5,7 @@ import { adapterDirFor, loadAdapter } from './adapter.ts';
 import { AdaptedTeacherEmbedder } from './adapted-teacher.ts';
 import type { FaceEmbedder } from './embedder.ts';
 import { ENSEMBLE_FILE, EnsembleEmbedder, EnsembleError, readEnsembleMembers } from './ensemble.ts';
-import { SizeRoutedEmbedder, usesTeacher, type ProbeRouting } from './size-routed.ts';
+import { SizeRoutedEmbedder, usesTeacher, validateRouting, type ProbeRouting } from './size-routed.ts';
 import { loadStudentEmbedder } from './student/student-embedder.ts';
 import { probeModelDir, studentModelDir } from './model-paths.ts';
 import { createTeacher, type FaceApiTeacher } from './teacher/index.ts';
@@ -142,6 +142,28 @@ export async function createGalleryEmbedder(
 }
 
 /**
+ * `model` (loaded from `spec`) as the probe side of `routing`, with `large` (the teacher + the model's
+ * adapter) for the larger faces; or `model` itself when no band uses the teacher or `spec` already is
+ * the teacher path (`teacher`, or eval's `teacher+adapter`). The one place that decision is made: the
+ * pipeline (`createProbeEmbedder`), `eval` and `calibrate` all route through it.
+ */
+export function routeBySize(
+  spec: EmbedderSpec,
+  model: FaceEmbedder,
+  large: FaceEmbedder,
+  routing: ProbeRouting,
+  release?: () => void,
+): FaceEmbedder {
+  validateRouting(routing);
+  return routesToTeacher(spec, routing) ? new SizeRoutedEmbedder(model, large, routing, release) : model;
+}
+
+/** Whether probes of `spec` under `routing` take the teacher path for some sizes (see routeBySize). */
+function routesToTeacher(spec: EmbedderSpec, routing: ProbeRouting): boolean {
+  return usesTeacher(routing) && spec !== 'teacher' && spec !== 'teacher+adapter';
+}
+
+/**
  * The probe side as the pipeline runs it (`embed.model` with `embed.blendFromPx` / `teacherFromPx`):
  * the model itself, or, when a band uses the teacher and the model is not the teacher itself, the
  * model and the teacher + the model's adapter routed by face size (models/size-routed.ts), which then
@@ -149,7 +171,7 @@ export async function createGalleryEmbedder(
  */
 export async function createProbeEmbedder(spec: EmbedderSpec, routing: ProbeRouting): Promise<FaceEmbedder> {
   const model = await createEmbedder(spec);
-  if (!usesTeacher(routing) || spec === 'teacher') return model;
+  if (!routesToTeacher(spec, routing)) return model;
   let teacher: FaceApiTeacher;
   try {
     teacher = await createTeacher();
@@ -162,7 +184,7 @@ export async function createProbeEmbedder(spec: EmbedderSpec, routing: ProbeRout
     // alone for a model distilled from raw teacher features; either way the space its probes match in.
     const adapted = await createGalleryEmbedder(teacher, spec);
     try {
-      return new SizeRoutedEmbedder(model, adapted, routing, () => teacher.dispose());
+      return routeBySize(spec, model, adapted, routing, () => teacher.dispose());
     } catch (err) {
       adapted.dispose();
       throw err;

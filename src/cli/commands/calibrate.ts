@@ -6,9 +6,8 @@ import { prepareBridgeSamples } from '../../distill/prepare-samples.ts';
 import { splitByIdentity } from '../../distill/train-bridge.ts';
 import { ResolutionMatchedEmbedder } from '../../embed/resolution-matched.ts';
 import { calibrate, pickCohort, thresholdsAt, type CalibrationFace } from '../../eval/calibrate.ts';
-import type { FaceEmbedder } from '../../models/embedder.ts';
-import { createEmbedder, createGalleryEmbedder } from '../../models/registry.ts';
-import { describeRouting, SizeRoutedEmbedder, usesTeacher } from '../../models/size-routed.ts';
+import { createEmbedder, createGalleryEmbedder, routeBySize } from '../../models/registry.ts';
+import { describeRouting } from '../../models/size-routed.ts';
 import { configOrDefaults, numberIn, positiveInt } from '../options.ts';
 import { stageProgress } from '../progress.ts';
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
@@ -51,10 +50,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
     throw err;
   });
   const adapted = await createGalleryEmbedder(teacher, o.model);
-  const probe: FaceEmbedder =
-    !usesTeacher(config.embed) || o.model === 'teacher'
-      ? student
-      : new SizeRoutedEmbedder(student, adapted, config.embed);
+  const probe = routeBySize(o.model, student, adapted, config.embed);
   const bar = stageProgress();
   try {
     // The same held-out identities as `train` (same fraction and seed): never trained on, never DevTest.

@@ -12,7 +12,12 @@ import { decodeImageFile, ImageDecodeError } from '../../image/decode.ts';
 import { loadRollEstimator, RollCorrector } from '../../detect/roll-correction.ts';
 import { cameraProbe, rolledProbeScene } from '../../eval/camera-probes.ts';
 import type { RgbImage } from '../../image/rgb-image.ts';
-import { createEmbedder, createGalleryEmbedder, type EmbedderSpec } from '../../models/registry.ts';
+import {
+  createEmbedder,
+  createGalleryEmbedder,
+  routeBySize,
+  type EmbedderSpec,
+} from '../../models/registry.ts';
 import {
   GALLERY_MODES,
   ResolutionMatchedEmbedder,
@@ -29,12 +34,7 @@ import { runEval, validateResolutions, type Resolution } from '../../eval/run-ev
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
 import { loadCheckedCohort } from '../../models/cohort.ts';
 import { FlipAveragedEmbedder } from '../../models/flip-averaged.ts';
-import {
-  SizeRoutedEmbedder,
-  usesTeacher,
-  validateRouting,
-  type ProbeRouting,
-} from '../../models/size-routed.ts';
+import type { ProbeRouting } from '../../models/size-routed.ts';
 
 /** Enrolment as the config's defaults build it: eval --cross measures what `enroll` stores. */
 const ENROL_DEFAULTS = configSchema.parse({}).enrol;
@@ -183,11 +183,7 @@ async function evalAction(options: EvalOptions): Promise<void> {
     teacherFromPx: offToNull(o.teacherFrom),
     blendFromPx: offToNull(o.blendFrom),
   };
-  validateRouting(routing);
-  const probeModel =
-    !usesTeacher(routing) || o.model === 'teacher' || o.model === 'teacher+adapter'
-      ? model
-      : new SizeRoutedEmbedder(model, adapted, routing);
+  const probeModel = routeBySize(o.model, model, adapted, routing);
   // The gallery side exactly as enrolment builds it (src/embed/resolution-matched.ts).
   const gallery = new ResolutionMatchedEmbedder(adapted, model, {
     gallery: o.gallery,
