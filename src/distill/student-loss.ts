@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { cosFaceLoss, cosineDistanceLoss } from './losses.ts';
+import { cosFaceLoss, cosineDistanceLoss, similarityPreservingLoss } from './losses.ts';
 
 /**
  * One batch's loss in step 2 (resolution-adapted distillation), as a pure tensor function (call it
  * inside tf.tidy / optimizer.minimize):
  *
  *   L = w_mimic · (1 − cos(student(LR), target(HR)))  +  w_id · CosFace(student(LR), W_lr, identity)
+ *       + w_rel · mean((cos(student_i, student_j) − cos(target_i, target_j))²)
  */
 
 export interface StudentLossWeights {
@@ -17,6 +18,12 @@ export interface StudentLossWeights {
   readonly scale: number;
   /** CosFace margin. */
   readonly margin: number;
+  /**
+   * Weight of the relational term: the batch's pairwise cosines between LR embeddings asked to equal
+   * those between their targets. Mimicry fits each face to its own target; this fits the geometry
+   * between faces, which is what LR-LR verification reads. 0 or absent switches it off.
+   */
+  readonly relationWeight?: number;
 }
 
 export interface StudentLossBatch {
@@ -36,6 +43,8 @@ export interface StudentLossTerms {
   readonly mimic?: tf.Scalar;
   /** Present when the identity term is on. */
   readonly identity?: tf.Scalar;
+  /** Present when the relational term is on. */
+  readonly relation?: tf.Scalar;
 }
 
 /** The weighted sum and its terms (unweighted) for one batch. */
@@ -43,6 +52,7 @@ export function studentLoss(batch: StudentLossBatch, weights: StudentLossWeights
   let total: tf.Scalar = tf.scalar(0);
   let mimic: tf.Scalar | undefined;
   let identity: tf.Scalar | undefined;
+  let relation: tf.Scalar | undefined;
   if (weights.mimicWeight > 0) {
     mimic = cosineDistanceLoss(batch.embeddings, batch.targets);
     total = tf.add(total, tf.mul(mimic, weights.mimicWeight));
@@ -54,5 +64,9 @@ export function studentLoss(batch: StudentLossBatch, weights: StudentLossWeights
     });
     total = tf.add(total, tf.mul(identity, weights.identityWeight));
   }
-  return { total, mimic, identity };
+  if ((weights.relationWeight ?? 0) > 0) {
+    relation = similarityPreservingLoss(batch.embeddings, batch.targets);
+    total = tf.add(total, tf.mul(relation, weights.relationWeight ?? 0));
+  }
+  return { total, mimic, identity, relation };
 }

@@ -235,7 +235,7 @@ export async function trainBridge(options: TrainBridgeOptions): Promise<TrainBri
         'student width / input': `${stemWidth} / ${inputSize}`,
         'student epochs x batch': `${so.epochs ?? 30} x ${so.batchSize ?? 64}`,
         'student optimizer': `Adam, peak lr ${so.learningRate ?? 2e-3}, warm-up then cosine decay to 1%`,
-        'loss weights (mimic, identity)': `${so.mimicWeight ?? 1}, ${so.identityWeight ?? 0.1}`,
+        'loss weights (mimic, identity, relation)': `${so.mimicWeight ?? 1}, ${so.identityWeight ?? 0.1}, ${so.relationWeight ?? 0}`,
         'CosFace (s, m)': `${so.scale ?? 30}, ${so.margin ?? 0.35}`,
         'LR sizes': `${so.lowRes?.minSize ?? 8}–${so.lowRes?.maxSize ?? 32} px, ${
           so.lowRes?.peakSize === undefined ? 'uniform' : `triangular, peak ${so.lowRes.peakSize} px`

@@ -58,6 +58,11 @@ export interface StudentTrainOptions {
    * @defaultValue 0.1
    */
   readonly identityWeight?: number;
+  /**
+   * Weight of the relational term (student-loss.ts): the batch's pairwise LR cosines fitted to their
+   * targets'. 0 switches it off. @defaultValue 0
+   */
+  readonly relationWeight?: number;
   /** CosFace scale. @defaultValue 30 */
   readonly scale?: number;
   /** CosFace margin. @defaultValue 0.35 */
@@ -141,6 +146,7 @@ export async function trainStudent(
     learningRate: 2e-3,
     mimicWeight: 1,
     identityWeight: 0.1,
+    relationWeight: 0,
     scale: 30,
     margin: 0.35,
     validationSizes: [12, 16],
@@ -168,6 +174,7 @@ export async function trainStudent(
   const steps = stepsPerEpoch(train.length, batchSize);
   const useId = o.identityWeight > 0;
   const useMimic = o.mimicWeight > 0;
+  const useRelation = o.relationWeight > 0;
   if (o.prototypes === 'frozen-targets' && !useMimic) {
     throw new RangeError(
       'trainStudent: frozen-targets prototypes come from the mimic targets; mimicWeight is 0',
@@ -255,24 +262,31 @@ export async function trainStudent(
             const yt = tf.tensor1d(y, 'int32');
             let mimic: tf.Scalar = tf.scalar(0);
             let identity: tf.Scalar = tf.scalar(0);
+            let relation: tf.Scalar = tf.scalar(0);
             const total = optimizer.minimize(
               () => {
                 const e = student.apply(x, { training: true }) as tf.Tensor2D;
                 const loss = studentLoss({ embeddings: e, targets: tt, labels: yt, classifier }, o);
                 if (loss.mimic) mimic = tf.keep(loss.mimic);
                 if (loss.identity) identity = tf.keep(loss.identity);
+                if (loss.relation) relation = tf.keep(loss.relation);
                 return loss.total;
               },
               true,
               vars,
             ) as tf.Scalar;
-            const stacked = tf.stack([total, mimic, identity]);
-            tf.dispose([mimic, identity]); // kept out of minimize's tidy; released here
+            const stacked = tf.stack([total, mimic, identity, relation]);
+            tf.dispose([mimic, identity, relation]); // kept out of minimize's tidy; released here
             return stacked;
           });
-          const [total, mimic, identity] = await terms.data();
+          const [total, mimic, identity, relation] = await terms.data();
           terms.dispose();
-          return { total, ...(useMimic ? { mimic } : {}), ...(useId ? { identity } : {}) };
+          return {
+            total,
+            ...(useMimic ? { mimic } : {}),
+            ...(useId ? { identity } : {}),
+            ...(useRelation ? { relation } : {}),
+          };
         },
         validate: async (): Promise<Record<string, number>> => {
           const metrics: Record<string, number> = {};

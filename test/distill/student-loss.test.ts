@@ -13,6 +13,11 @@ import { studentLoss, type StudentLossWeights } from '../../src/distill/student-
  */
 const MIMIC = (1 - Math.SQRT1_2) / 2;
 const IDENTITY = Math.log(1 + Math.exp(-1));
+/**
+ * Relational term: the embeddings' pairwise cosines are [[1, 0], [0, 1]], the targets' [[1, 1/√2],
+ * [1/√2, 1]]; two of the four entries differ by 1/√2, so the mean squared difference is 2 · ½ / 4.
+ */
+const RELATION = 0.25;
 const weights: StudentLossWeights = { mimicWeight: 1, identityWeight: 0.1, scale: 2, margin: 0.5 };
 
 /** Runs `run` on the batch inside tf.tidy (every tensor is released) and returns what it read. */
@@ -46,10 +51,12 @@ const values = (t: {
   total: tf.Scalar;
   mimic?: tf.Scalar;
   identity?: tf.Scalar;
-}): { total: number; mimic?: number; identity?: number } => ({
+  relation?: tf.Scalar;
+}): { total: number; mimic?: number; identity?: number; relation?: number } => ({
   total: t.total.dataSync()[0],
   ...(t.mimic ? { mimic: t.mimic.dataSync()[0] } : {}),
   ...(t.identity ? { identity: t.identity.dataSync()[0] } : {}),
+  ...(t.relation ? { relation: t.relation.dataSync()[0] } : {}),
 });
 
 const close = (actual: number | undefined, expected: number, what: string): void => {
@@ -79,6 +86,29 @@ describe('student batch loss (step 2)', () => {
     const noId = withBatch(false, (b) => values(studentLoss(b, weights)));
     assert.equal(noId.identity, undefined);
     close(noId.total, MIMIC, 'mimic only');
+  });
+
+  it('adds the relational term only when it is weighted, reported unweighted', () => {
+    const off = withBatch(true, (b) => values(studentLoss(b, weights)));
+    assert.equal(off.relation, undefined);
+    const on = withBatch(true, (b) => values(studentLoss(b, { ...weights, relationWeight: 4 })));
+    close(on.relation, RELATION, 'relation');
+    close(on.total, MIMIC + 0.1 * IDENTITY + 4 * RELATION, 'total with the relational term');
+  });
+
+  it("pulls the pairwise geometry towards the targets' with the relational term alone", () => {
+    const grad = withBatch(false, (b) => {
+      const g = tf.grad(
+        (e) =>
+          studentLoss(
+            { ...b, embeddings: e as tf.Tensor2D },
+            { ...weights, mimicWeight: 0, relationWeight: 1 },
+          ).total,
+      );
+      return g(b.embeddings).arraySync() as number[][];
+    });
+    // The targets are 45° apart, the embeddings 90°: face 1 ([0, 2]) is turned towards face 0 (x grows).
+    assert.ok(grad[1][0] < 0, `d loss / d e_1x = ${grad[1][0]}`);
   });
 
   it('moves the embeddings towards their targets and classes, and leaves no tensor behind', () => {

@@ -80,6 +80,22 @@ describe('student training (step 2)', () => {
     );
   });
 
+  it('reports the relational term each step when it is weighted, and it falls', async () => {
+    const relation: number[] = [];
+    const r = await trainStudent(train, heldOut, {
+      ...small,
+      relationWeight: 10,
+      onStep: (_s, t) => {
+        assert.deepEqual(Object.keys(t), ['total', 'mimic', 'identity', 'relation']);
+        relation.push(t.relation!);
+      },
+    });
+    r.student.dispose();
+    const head = relation.slice(0, 3).reduce((a, b) => a + b) / 3;
+    const tail = relation.slice(-3).reduce((a, b) => a + b) / 3;
+    assert.ok(tail < head, `relation ${head} → ${tail}`);
+  });
+
   it('resumes from a checkpoint to the same result as an uninterrupted run', async () => {
     const opts: StudentTrainOptions = { ...small, epochs: 2, checkpointEveryMinutes: 0 };
     const full = await trainStudent(train, heldOut, { ...opts, checkpointDir: join(dir, 'full') });

@@ -21,6 +21,7 @@ interface TrainOptions {
   readonly adapterEpochs?: number;
   readonly batch?: number;
   readonly identityWeight?: number;
+  readonly relationWeight?: number;
   readonly lrPeak?: number;
   readonly inputSize?: number;
   readonly width?: number;
@@ -82,6 +83,7 @@ async function trainAction(o: TrainOptions): Promise<void> {
       ...(o.prototypes ? { prototypes: o.prototypes } : {}),
       ...(o.batch ? { batchSize: o.batch } : {}),
       ...(o.identityWeight !== undefined ? { identityWeight: o.identityWeight } : {}),
+      ...(o.relationWeight !== undefined ? { relationWeight: o.relationWeight } : {}),
       ...(o.lrPeak !== undefined ? { lowRes: { minSize: 8, maxSize: 32, peakSize: o.lrPeak } } : {}),
       ...(o.inputSize || o.width
         ? {
@@ -126,6 +128,11 @@ export function register(program: Command): void {
       '--identity-weight <w>',
       'weight of the LR identity (CosFace) term (default: 0.1)',
       numberIn('--identity-weight', 0, 10),
+    )
+    .option(
+      '--relation-weight <w>',
+      "weight of the relational term: the batch's pairwise LR cosines fitted to the targets' (default: 0, off)",
+      numberIn('--relation-weight', 0, 100),
     )
     .option(
       '--lr-peak <px>',
