@@ -5,6 +5,7 @@ import { createRng } from '../util/random.ts';
 import type { FaceEmbedder } from '../models/embedder.ts';
 import { CohortNormaliser, type QueryStats } from '../match/cohort-norm.ts';
 import { crossIdentityScores, operatingPoints } from './impostor-set.ts';
+import { identificationByMargin, type MarginOutcome } from './identification.ts';
 
 /**
  * Operating-point calibration for the matcher's size-dependent thresholds (issue 10: thresholds come
@@ -31,6 +32,11 @@ export interface CalibrationInput {
   readonly normaliser?: CohortNormaliser;
   /** Also score greyscale probes (checked, not used for the thresholds). @defaultValue true */
   readonly grey?: boolean;
+  /**
+   * Also run open-set identification (eval/identification.ts) at each size with the threshold
+   * calibrated at `far`, once per `match.minMargin` in `margins`.
+   */
+  readonly identification?: { readonly far: number; readonly margins: readonly number[] };
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -42,6 +48,13 @@ export interface CalibrationRow {
   readonly points: readonly { far: number; threshold: number; tar: number }[];
   /** Greyscale probes at the colour thresholds: the TAR and the FAR they really give. */
   readonly grey?: readonly { far: number; tar: number; measuredFar: number }[];
+  /** Identification outcomes by minimum margin, at the `identification.far` threshold. */
+  readonly identification?: readonly MarginOutcome[];
+}
+
+/** A calibrated threshold as the config stores it: rounded up to 3 decimals, so the FAR still holds. */
+export function roundThresholdUp(threshold: number): number {
+  return Math.ceil(threshold * 1000) / 1000;
 }
 
 function genuineScores(
@@ -112,12 +125,31 @@ export async function calibrate(input: CalibrationInput): Promise<CalibrationRow
         measuredFar: gImpostors.filter((s) => s > p.threshold).length / gImpostors.length,
       }));
     }
+    let identification: MarginOutcome[] | undefined;
+    if (input.identification) {
+      const at = points.find((p) => p.far === input.identification!.far);
+      if (!at) throw new RangeError(`identification FAR ${input.identification.far} is not among the FARs`);
+      identification = await identificationByMargin({
+        faces,
+        gallery,
+        probes,
+        facePx: size,
+        policy: {
+          minFacePx: 0,
+          minQuality: 0,
+          thresholds: [{ minFacePx: 0, threshold: roundThresholdUp(at.threshold) }],
+        },
+        margins: input.identification.margins,
+        normaliser,
+      });
+    }
     rows.push({
       size,
       genuinePairs: genuine.length,
       impostorPairs: impostors.length,
       points: points.map((p) => ({ far: p.far, threshold: p.threshold, tar: p.tar })),
       ...(greyRows ? { grey: greyRows } : {}),
+      ...(identification ? { identification } : {}),
     });
   }
   return rows;
@@ -135,7 +167,7 @@ export function thresholdsAt(
   return sorted.map((r, i) => {
     const p = r.points.find((x) => x.far === far);
     if (!p) throw new RangeError(`no operating point at FAR ${far} for size ${r.size}`);
-    return { minFacePx: i === 0 ? 0 : r.size, threshold: Math.ceil(p.threshold * 1000) / 1000 };
+    return { minFacePx: i === 0 ? 0 : r.size, threshold: roundThresholdUp(p.threshold) };
   });
 }
 

@@ -82,6 +82,42 @@ test('calibrate: thresholds hold their FAR on the calibration faces, stricter FA
   );
 });
 
+test('calibrate: open-set identification at the calibrated threshold, by margin, when asked', async () => {
+  const faces = Array.from({ length: 120 }, (_, i) => ({
+    identity: `id${i % 12}`,
+    chip: chip((i % 12) * 16),
+  }));
+  const input = { faces, sizes: [16], fars: [1e-2, 1e-3], grey: false } as const;
+  const [row] = await calibrate({
+    ...input,
+    gallery: noisyEmbedder(1),
+    probe: noisyEmbedder(2),
+    identification: { far: 1e-3, margins: [0, 0.1, 2] },
+  });
+  const id = row!.identification!;
+  // 12 identities of 10 faces: 6 enrolled (9 mated probes each), 6 strangers (10 each).
+  assert.deepEqual(
+    id.map((m) => [m.minMargin, m.mated, m.strangers]),
+    [
+      [0, 54, 60],
+      [0.1, 54, 60],
+      [2, 54, 60],
+    ],
+  );
+  assert.ok(id[0]!.named > 0, 'separable identities are named');
+  assert.ok(id[1]!.named <= id[0]!.named);
+  assert.equal(id[2]!.named + id[2]!.wrong + id[2]!.falseAlarms, 0, 'no margin reaches 2');
+  await assert.rejects(
+    calibrate({
+      ...input,
+      gallery: noisyEmbedder(1),
+      probe: noisyEmbedder(2),
+      identification: { far: 1e-4, margins: [0] },
+    }),
+    /not among the FARs/,
+  );
+});
+
 test('calibrate with a cohort normaliser: thresholds come out in normalised units and still hold their FAR', async () => {
   const faces = Array.from({ length: 120 }, (_, i) => ({
     identity: `id${i % 12}`,

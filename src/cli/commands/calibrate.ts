@@ -5,7 +5,13 @@ import { loadLfwPeople } from '../../datasets/lfw.ts';
 import { prepareBridgeSamples } from '../../distill/prepare-samples.ts';
 import { splitByIdentity } from '../../distill/train-bridge.ts';
 import { ResolutionMatchedEmbedder } from '../../embed/resolution-matched.ts';
-import { calibrate, pickCohort, thresholdsAt, type CalibrationFace } from '../../eval/calibrate.ts';
+import {
+  calibrate,
+  pickCohort,
+  thresholdsAt,
+  type CalibrationFace,
+  type CalibrationRow,
+} from '../../eval/calibrate.ts';
 import { createEmbedder, createGalleryEmbedder, routeBySize } from '../../models/registry.ts';
 import { describeRouting } from '../../models/size-routed.ts';
 import { configOrDefaults, numberIn, positiveInt } from '../options.ts';
@@ -26,6 +32,7 @@ interface CalibrateOptions {
   /** Undefined: every training identity. */
   readonly cohortSize?: number;
   readonly cohortOut?: string;
+  readonly margins: number[];
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -94,6 +101,11 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
       normaliser,
       sizes: o.sizes,
       fars: [1e-2, 1e-3, 1e-4],
+      // The config's margin always among those reported: it is the one the matcher will apply.
+      identification: {
+        far: o.far,
+        margins: [...new Set([...o.margins, config.match.minMargin])].sort((a, b) => a - b),
+      },
       onProgress: (done, total) => bar.update('embed', done, total),
     });
     bar.stop();
@@ -117,6 +129,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
     console.log(
       `match.thresholds at FAR ${o.far} (${normaliser ? `cohort-normalised, top ${normaliser.topK} of ${normaliser.size}` : 'raw cosines'}): ${JSON.stringify(thresholds)}`,
     );
+    printIdentification(rows, o.far, config.match.minMargin);
     if (cohortTarget) console.log(`score-normalisation cohort written to ${cohortTarget.path}`);
     if (o.json) {
       const path = resolve(o.json);
@@ -145,6 +158,25 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
     adapted.dispose();
     student.dispose();
     teacher.dispose();
+  }
+}
+
+/** What an operator would see with a watchlist of half the held-out identities, by minimum margin. */
+function printIdentification(rows: readonly CalibrationRow[], far: number, configMargin: number): void {
+  const first = rows.find((r) => r.identification)?.identification?.[0];
+  if (!first) return;
+  console.log(
+    `identification at the FAR ${far} thresholds: ${first.mated} probes of enrolled people, ` +
+      `${first.strangers} of strangers (per size); * = the config's match.minMargin`,
+  );
+  console.log('size  minMargin  named           wrong  false alarms');
+  for (const r of rows) {
+    for (const m of r.identification ?? []) {
+      console.log(
+        `${String(r.size).padStart(4)}  ${`${m.minMargin}${m.minMargin === configMargin ? '*' : ''}`.padEnd(9)}  ` +
+          `${`${m.named} (${pct(m.named / m.mated)})`.padEnd(14)}  ${String(m.wrong).padStart(5)}  ${String(m.falseAlarms).padStart(12)}`,
+      );
+    }
   }
 }
 
@@ -190,6 +222,12 @@ export function register(program: Command): void {
       positiveInt('--cohort-size'),
     )
     .option('--cohort-out <file>', "where the cohort is written (default: the model's cohort.json)")
+    .option(
+      '--margins <list>',
+      "match.minMargin values to report open-set identification at (the config's is always added)",
+      (v) => v.split(',').map((x) => numberIn('--margins', 0, 2)(x.trim())),
+      [0, 0.02, 0.05, 0.1],
+    )
     .option('--json <file>', 'write the calibration as JSON')
     .action(calibrateAction);
 }
