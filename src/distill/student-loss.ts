@@ -64,9 +64,10 @@ export function studentLoss(batch: StudentLossBatch, weights: StudentLossWeights
     });
     total = tf.add(total, tf.mul(identity, weights.identityWeight));
   }
-  if ((weights.relationWeight ?? 0) > 0) {
+  const relationWeight = weights.relationWeight ?? 0;
+  if (relationWeight > 0) {
     relation = similarityPreservingLoss(batch.embeddings, batch.targets);
-    total = tf.add(total, tf.mul(relation, weights.relationWeight ?? 0));
+    total = tf.add(total, tf.mul(relation, relationWeight));
   }
   return { total, mimic, identity, relation };
 }

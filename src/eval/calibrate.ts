@@ -140,7 +140,7 @@ export async function calibrate(input: CalibrationInput): Promise<CalibrationRow
           thresholds: [{ minFacePx: 0, threshold: roundThresholdUp(at.threshold) }],
         },
         margins: input.identification.margins,
-        normaliser,
+        probeStats: stats,
       });
     }
     rows.push({

@@ -1,5 +1,5 @@
 import { Gallery } from '../match/gallery.ts';
-import type { CohortNormaliser } from '../match/cohort-norm.ts';
+import { CohortNormaliser, type QueryStats } from '../match/cohort-norm.ts';
 import { decide, type DecisionPolicy } from '../match/decision.ts';
 
 /**
@@ -31,7 +31,11 @@ export interface WatchlistSplit {
  */
 export function splitWatchlist(faces: readonly IdentificationFace[]): WatchlistSplit {
   const byIdentity = new Map<string, number[]>();
-  faces.forEach((f, i) => byIdentity.set(f.identity, [...(byIdentity.get(f.identity) ?? []), i]));
+  faces.forEach((f, i) => {
+    const indices = byIdentity.get(f.identity);
+    if (indices) indices.push(i);
+    else byIdentity.set(f.identity, [i]);
+  });
   const split: WatchlistSplit = { enrol: [], mated: [], strangers: [] };
   let multi = 0;
   for (const indices of byIdentity.values()) {
@@ -69,12 +73,15 @@ export interface IdentificationInput {
   /** The decision policy; its `minMargin` is replaced by each of `margins`. */
   readonly policy: Omit<DecisionPolicy, 'minMargin'>;
   readonly margins: readonly number[];
-  /** Cohort normalisation, as the matcher applies it; absent: raw cosines. */
-  readonly normaliser?: CohortNormaliser;
+  /**
+   * Every probe's cohort statistics (`CohortNormaliser.stats`), to normalise scores as the matcher
+   * does; absent: raw cosines.
+   */
+  readonly probeStats?: readonly QueryStats[];
 }
 
 export async function identificationByMargin(input: IdentificationInput): Promise<MarginOutcome[]> {
-  const { faces, policy, margins, normaliser } = input;
+  const { faces, policy, margins, probeStats } = input;
   const split = splitWatchlist(faces);
   if (split.enrol.length < 2)
     throw new RangeError('identification needs at least two identities with two faces');
@@ -86,7 +93,9 @@ export async function identificationByMargin(input: IdentificationInput): Promis
     const probeIdx = [...split.mated, ...split.strangers];
     const queries = probeIdx.map((i) => input.probes[i]!);
     const raw = await gallery.search(queries, 2);
-    const candidates = normaliser ? raw.map((c, j) => normaliser.normalise(queries[j]!, c)) : raw;
+    const candidates = probeStats
+      ? raw.map((c, j) => CohortNormaliser.applyToCandidates(c, probeStats[probeIdx[j]!]!))
+      : raw;
     const enrolled = new Set(split.enrol.map((i) => faces[i]!.identity));
     return margins.map((minMargin) => {
       let named = 0;

@@ -75,7 +75,11 @@ export class CohortNormaliser {
 
   /** The query's candidates with normalised scores (same order: the transform is monotone). */
   normalise(query: Float32Array, candidates: readonly Candidate[]): Candidate[] {
-    const s = this.stats(query);
-    return candidates.map((c) => ({ ...c, score: CohortNormaliser.apply(c.score, s), cosine: c.score }));
+    return CohortNormaliser.applyToCandidates(candidates, this.stats(query));
+  }
+
+  /** Candidates with normalised scores from a query's stats already computed (raw cosine kept). */
+  static applyToCandidates(candidates: readonly Candidate[], stats: QueryStats): Candidate[] {
+    return candidates.map((c) => ({ ...c, score: CohortNormaliser.apply(c.score, stats), cosine: c.score }));
   }
 }
