@@ -14,20 +14,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { loadLfwPeople } from '../src/datasets/lfw.ts';
-import { adaptEmbeddings, adapterDirFor, loadAdapter } from '../src/models/adapter.ts';
-import { normalizeRows } from '../src/distill/batches.ts';
-import { prepareBridgeSamples } from '../src/distill/prepare-samples.ts';
-import { splitByIdentity } from '../src/distill/train-bridge.ts';
 import { embedPacked, trainStudent, type StudentTrainOptions } from '../src/distill/train-student.ts';
 import { lowResValidationChips } from '../src/distill/validation.ts';
 import { REPO_ROOT } from '../src/models/model-paths.ts';
 import { saveModelToDir } from '../src/models/student/model-io.ts';
 import { packImages, toStudentInput } from '../src/models/student/preprocess.ts';
-import { createEmbedder } from '../src/models/registry.ts';
-import type { FaceApiTeacher } from '../src/models/teacher/index.ts';
 import { initBackend } from '../src/runtime/backend.ts';
-import { exitUnlessPresent } from './data.ts';
+import { exitUnlessPresent, studentExperimentData } from './data.ts';
 
 const o = new Command('student-experiment')
   .requiredOption('--data <dir>', 'LFW root (peopleDevTrain.txt, images)')
@@ -40,16 +33,12 @@ const o = new Command('student-experiment')
 await exitUnlessPresent('bench:student', [join(o.data, 'peopleDevTrain.txt')]);
 const options = JSON.parse(o.options) as StudentTrainOptions;
 await initBackend();
-const teacher = (await createEmbedder('teacher')) as FaceApiTeacher;
-const prepared = await prepareBridgeSamples(teacher, await loadLfwPeople(o.data, 'devtrain'), {
-  assumeCentred: true,
-});
-teacher.dispose();
-const { train, validation } = splitByIdentity(prepared.samples, Number(o.validationFraction), 1);
-const adapter = await loadAdapter(adapterDirFor('student')!);
-const targets = await adaptEmbeddings(adapter, normalizeRows(train.map((s) => s.teacher)));
-const valTargets = await adaptEmbeddings(adapter, normalizeRows(validation.map((s) => s.teacher)));
-adapter.dispose();
+const {
+  train,
+  validation,
+  targets,
+  validationTargets: valTargets,
+} = await studentExperimentData(o.data, Number(o.validationFraction));
 const outDir = join(REPO_ROOT, 'artifacts', 'experiments', o.name);
 const started = Date.now();
 const result = await trainStudent(

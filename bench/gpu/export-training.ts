@@ -20,19 +20,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import sharp from 'sharp';
-import { exitUnlessPresent } from '../data.ts';
-import { loadLfwPeople } from '../../src/datasets/lfw.ts';
-import { normalizeRows } from '../../src/distill/batches.ts';
-import { prepareBridgeSamples } from '../../src/distill/prepare-samples.ts';
-import { splitByIdentity } from '../../src/distill/train-bridge.ts';
+import { exitUnlessPresent, studentExperimentData } from '../data.ts';
 import { lowResValidationChips, validationPairs } from '../../src/distill/validation.ts';
 import { resizeArea } from '../../src/image/resize.ts';
-import { adaptEmbeddings, adapterDirFor, loadAdapter } from '../../src/models/adapter.ts';
 import { createStudentNet } from '../../src/models/student/architecture.ts';
 import { saveModelToDir } from '../../src/models/student/model-io.ts';
 import { packImages, toStudentInput } from '../../src/models/student/preprocess.ts';
-import { createEmbedder } from '../../src/models/registry.ts';
-import type { FaceApiTeacher } from '../../src/models/teacher/index.ts';
 import { initBackend } from '../../src/runtime/backend.ts';
 import { positiveInt } from '../../src/cli/options.ts';
 
@@ -49,16 +42,14 @@ await exitUnlessPresent('bench:gpu:export-training', [join(o.data, 'peopleDevTra
 await initBackend();
 const out = resolve(o.out);
 await mkdir(out, { recursive: true });
-const teacher = (await createEmbedder('teacher')) as FaceApiTeacher;
-const prepared = await prepareBridgeSamples(teacher, await loadLfwPeople(o.data, 'devtrain'), {
-  assumeCentred: true,
-});
-teacher.dispose();
-const { train, validation } = splitByIdentity(prepared.samples, Number(o.validationFraction), 1);
-const adapter = await loadAdapter(adapterDirFor('student')!);
+const {
+  train,
+  validation,
+  targets: trainTargets,
+  validationTargets,
+} = await studentExperimentData(o.data, Number(o.validationFraction));
 const all = [...train, ...validation];
-const targets = await adaptEmbeddings(adapter, normalizeRows(all.map((s) => s.teacher)));
-adapter.dispose();
+const targets = [...trainTargets, ...validationTargets];
 
 const jpegs: Buffer[] = [];
 for (const s of all) {
