@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { positiveInt } from '../src/cli/options.ts';
-import type { RgbImage } from '../src/image/rgb-image.ts';
+import { randomRgbImages, type RgbImage } from '../src/image/rgb-image.ts';
 import type { FaceEmbedder } from '../src/models/embedder.ts';
 import { probeModelDir } from '../src/models/model-paths.ts';
 import { weightDirsOf } from '../src/models/ensemble.ts';
@@ -20,7 +20,6 @@ import { modelSizeOnDisk } from '../src/models/student/model-io.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { countMacs } from '../src/runtime/count-macs.ts';
 import { loadavg } from 'node:os';
-import { createRng } from '../src/util/random.ts';
 import { faceApiModelDir } from '../src/models/model-paths.ts';
 import { statSync } from 'node:fs';
 
@@ -50,15 +49,6 @@ interface Result {
   /** faces/s × MACs per face: how much of the core the kernels use. */
   gmac_per_second: number;
   load_average_1m: number;
-}
-
-function crops(n: number, size: number): RgbImage[] {
-  const rng = createRng('bench:embed');
-  return Array.from({ length: n }, () => ({
-    width: size,
-    height: size,
-    data: Uint8Array.from({ length: size * size * 3 }, () => rng.int(0, 255)),
-  }));
 }
 
 async function facesPerSecond(
@@ -92,12 +82,20 @@ async function bytesOf(spec: string): Promise<number> {
 async function bench(spec: string): Promise<Result> {
   const embedder = await createEmbedder(spec);
   const size = embedder.inputSize;
-  const one = crops(1, size);
+  const one = randomRgbImages(1, size, 'bench:embed');
   await embedder.embed(one);
   const macs = await countMacs(() => embedder.embed(one));
   const load = loadavg()[0]!;
-  const batched = await facesPerSecond(embedder, crops(opts.batch, size), opts.seconds);
-  const single = await facesPerSecond(embedder, crops(1, size), Math.max(2, Math.floor(opts.seconds / 2)));
+  const batched = await facesPerSecond(
+    embedder,
+    randomRgbImages(opts.batch, size, 'bench:embed'),
+    opts.seconds,
+  );
+  const single = await facesPerSecond(
+    embedder,
+    randomRgbImages(1, size, 'bench:embed'),
+    Math.max(2, Math.floor(opts.seconds / 2)),
+  );
   const result: Result = {
     model: spec,
     backend: backend.choice,

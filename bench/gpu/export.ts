@@ -14,13 +14,12 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { positiveInt } from '../../src/cli/options.ts';
-import type { RgbImage } from '../../src/image/rgb-image.ts';
+import { randomRgbImages } from '../../src/image/rgb-image.ts';
 import { faceApiModelDir, probeModelDir } from '../../src/models/model-paths.ts';
 import { weightDirsOf } from '../../src/models/ensemble.ts';
 import { createEmbedder } from '../../src/models/registry.ts';
 import type { FaceApiTeacher } from '../../src/models/teacher/index.ts';
 import { initBackend } from '../../src/runtime/backend.ts';
-import { createRng } from '../../src/util/random.ts';
 
 const opts = new Command('bench:gpu:export')
   .option('--out <dir>', 'folder to write (git-ignored under artifacts/)', 'artifacts/gpu-bench')
@@ -52,15 +51,6 @@ interface FixtureModel {
   embeddings: number[][];
 }
 
-function crops(n: number, size: number, seed: string): RgbImage[] {
-  const rng = createRng(seed);
-  return Array.from({ length: n }, () => ({
-    width: size,
-    height: size,
-    data: Uint8Array.from({ length: size * size * 3 }, () => rng.int(0, 255)),
-  }));
-}
-
 /** Copies a layers model's model.json and every weight file it names. */
 function copyLayersModel(from: string, to: string): void {
   mkdirSync(to, { recursive: true });
@@ -79,7 +69,7 @@ const models: FixtureModel[] = [];
 for (const spec of opts.model.split(',').map((s) => s.trim())) {
   const embedder = await createEmbedder(spec);
   const size = embedder.inputSize;
-  const inputs = crops(opts.faces, size, `bench:gpu:${spec}`);
+  const inputs = randomRgbImages(opts.faces, size, `bench:gpu:${spec}`);
   const embeddings = (await embedder.embed(inputs)).map((v) => Array.from(v));
   // models/wide/student -> wide: the name the docs use.
   const name = spec

@@ -1,3 +1,4 @@
+import { createRng } from '../util/random.ts';
 /**
  * An 8-bit RGB image: row-major, 3 bytes per pixel, no row padding. This is the one pixel type that
  * crosses module boundaries (decode → detect → align → embed), so every stage agrees on layout.
@@ -38,4 +39,17 @@ export function mirrorImage(image: RgbImage): RgbImage {
     }
   }
   return { width, height, data: out };
+}
+
+/**
+ * `n` square images of uniform random pixels from a seeded generator: reproducible stand-in crops for
+ * speed measurements and parity fixtures, where content does not matter but bytes must repeat.
+ */
+export function randomRgbImages(n: number, size: number, seed: number | string): RgbImage[] {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, () => ({
+    width: size,
+    height: size,
+    data: Uint8Array.from({ length: size * size * 3 }, () => rng.int(0, 255)),
+  }));
 }

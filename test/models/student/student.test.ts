@@ -12,19 +12,10 @@ import {
   loadStudentEmbedder,
   StudentEmbedder,
 } from '../../../src/models/student/student-embedder.ts';
-import type { RgbImage } from '../../../src/image/rgb-image.ts';
-import { createRng } from '../../../src/util/random.ts';
+import { randomRgbImages } from '../../../src/image/rgb-image.ts';
 
 process.env.BRIDGEFACE_LOG_LEVEL ??= 'warn';
 
-function randomChips(n: number, size: number, seed: number): RgbImage[] {
-  const rng = createRng(seed);
-  return Array.from({ length: n }, () => ({
-    width: size,
-    height: size,
-    data: Uint8Array.from({ length: size * size * 3 }, () => rng.int(0, 255)),
-  }));
-}
 
 function cos(a: Float32Array, b: Float32Array): number {
   let s = 0;
@@ -66,7 +57,7 @@ describe('student network', () => {
     const fp16 = join(dir, 'fp16');
     await saveModelToDir(model, fp32);
     await exportQuantizedStudent(model, fp16, 'float16');
-    const chips = randomChips(5, 40, 9);
+    const chips = randomRgbImages(5, 40, 9);
     const original = await loadStudentEmbedder(fp32);
     const half = await loadStudentEmbedder(fp16);
     const a = await original.embed(chips);
@@ -99,9 +90,9 @@ describe('student network', () => {
     await saveModelToDir(model, dirSmall);
     model.dispose();
     const embedder = await loadStudentEmbedder(dirSmall, { batchSize: 3 });
-    await embedder.embed(randomChips(2, 16, 1));
+    await embedder.embed(randomRgbImages(2, 16, 1));
     const before = tf.memory().numTensors;
-    await embedder.embed(randomChips(7, 24, 2));
+    await embedder.embed(randomRgbImages(7, 24, 2));
     assert.equal(tf.memory().numTensors, before);
     embedder.dispose();
   });
