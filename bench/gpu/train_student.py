@@ -481,7 +481,7 @@ def main() -> int:
         if time.perf_counter() - last_val > args.validate_every or (total_steps and step == total_steps):
             last_val = time.perf_counter()
             rec = {"step": step, "epoch": round(step / steps_per_epoch, 2), "seconds": round(last_val - t0, 1),
-                   "lr": lr, "mimic": float(mimic), "identity": float(identity), **held_out(net, val_inputs, pairs)}
+                   "lr": lr, "mimic": mimic.item(), "identity": identity.item(), **held_out(net, val_inputs, pairs)}
             log["records"].append(rec)
             print(json.dumps(rec), flush=True)
             net.save(out)
