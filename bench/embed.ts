@@ -13,14 +13,13 @@ import { Command } from 'commander';
 import { positiveInt } from '../src/cli/options.ts';
 import { randomRgbImages, type RgbImage } from '../src/image/rgb-image.ts';
 import type { FaceEmbedder } from '../src/models/embedder.ts';
-import { probeModelDir } from '../src/models/model-paths.ts';
+import { FACE_RECOGNITION_FILES, faceApiModelDir, probeModelDir } from '../src/models/model-paths.ts';
 import { weightDirsOf } from '../src/models/ensemble.ts';
 import { createEmbedder } from '../src/models/registry.ts';
 import { modelSizeOnDisk } from '../src/models/student/model-io.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { countMacs } from '../src/runtime/count-macs.ts';
 import { loadavg } from 'node:os';
-import { faceApiModelDir } from '../src/models/model-paths.ts';
 import { statSync } from 'node:fs';
 
 const opts = new Command('bench:embed')
@@ -69,10 +68,7 @@ async function facesPerSecond(
 async function bytesOf(spec: string): Promise<number> {
   if (spec === 'teacher') {
     const dir = faceApiModelDir();
-    return ['face_recognition_model.bin', 'face_recognition_model-weights_manifest.json'].reduce(
-      (s, f) => s + statSync(join(dir, f)).size,
-      0,
-    );
+    return FACE_RECOGNITION_FILES.reduce((s, f) => s + statSync(join(dir, f)).size, 0);
   }
   let bytes = 0;
   for (const dir of await weightDirsOf(probeModelDir(spec)!)) bytes += await modelSizeOnDisk(dir);

@@ -10,12 +10,13 @@
  * must reproduce those embeddings before it times anything, so the GPU figures are for our models and
  * not for look-alikes.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { positiveInt } from '../../src/cli/options.ts';
 import { randomRgbImages } from '../../src/image/rgb-image.ts';
-import { faceApiModelDir, probeModelDir } from '../../src/models/model-paths.ts';
+import { FACE_RECOGNITION_FILES, faceApiModelDir, probeModelDir } from '../../src/models/model-paths.ts';
+import { MODEL_JSON, WEIGHTS_BIN } from '../../src/models/student/model-io.ts';
 import { weightDirsOf } from '../../src/models/ensemble.ts';
 import { createEmbedder } from '../../src/models/registry.ts';
 import type { FaceApiTeacher } from '../../src/models/teacher/index.ts';
@@ -51,17 +52,6 @@ interface FixtureModel {
   embeddings: number[][];
 }
 
-/** Copies a layers model's model.json and every weight file it names. */
-function copyLayersModel(from: string, to: string): void {
-  mkdirSync(to, { recursive: true });
-  const json = JSON.parse(readFileSync(join(from, 'model.json'), 'utf8')) as {
-    weightsManifest: { paths: string[] }[];
-  };
-  copyFileSync(join(from, 'model.json'), join(to, 'model.json'));
-  for (const group of json.weightsManifest)
-    for (const p of group.paths) copyFileSync(join(from, p), join(to, p));
-}
-
 const backend = await initBackend();
 const out = resolve(opts.out);
 mkdirSync(out, { recursive: true });
@@ -79,16 +69,17 @@ for (const spec of opts.model.split(',').map((s) => s.trim())) {
   let kind: Kind;
   let inputScaling: string | undefined;
   if (spec === 'teacher') {
-    inputScaling = /scale=([a-z-]+)/.exec((embedder as FaceApiTeacher).embedVersion)?.[1];
+    inputScaling = (embedder as FaceApiTeacher).inputScaling;
     kind = 'face-api';
     mkdirSync(join(out, name), { recursive: true });
-    for (const f of ['face_recognition_model.bin', 'face_recognition_model-weights_manifest.json'])
-      copyFileSync(join(faceApiModelDir(), f), join(out, name, f));
+    for (const f of FACE_RECOGNITION_FILES) copyFileSync(join(faceApiModelDir(), f), join(out, name, f));
   } else {
     kind = 'layers';
     const dirs = await weightDirsOf(probeModelDir(spec)!);
     if (dirs.length !== 1) throw new Error(`${spec}: ensembles are not supported here; export each member`);
-    copyLayersModel(dirs[0]!, join(out, name));
+    // Our layers models are always these two files (student/model-io.ts writes them).
+    mkdirSync(join(out, name), { recursive: true });
+    for (const f of [MODEL_JSON, WEIGHTS_BIN]) copyFileSync(join(dirs[0]!, f), join(out, name, f));
   }
   const flat = new Uint8Array(inputs.length * size * size * 3);
   inputs.forEach((c, i) => flat.set(c.data, i * c.data.length));

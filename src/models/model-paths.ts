@@ -37,6 +37,12 @@ export function rollModelDir(): string {
   return join(REPO_ROOT, 'models', 'roll');
 }
 
+/** The teacher's recognition net as face-api ships it: its manifest and its one weight shard. */
+export const FACE_RECOGNITION_FILES = [
+  'face_recognition_model-weights_manifest.json',
+  'face_recognition_model.bin',
+] as const;
+
 /** The face-api model files BridgeFace needs (manifest + weights of each net). */
 export const FACE_API_MODELS = [
   'ssd_mobilenetv1_model',

@@ -62,6 +62,8 @@ export interface FaceApiTeacher extends Teacher {
   readonly alignVersion: string;
   /** Changes whenever embeddings of the same chip would change (net, input scaling). */
   readonly embedVersion: string;
+  /** How 0..255 RGB becomes the recognition net's input (`TeacherOptions.inputScaling`). */
+  readonly inputScaling: 'dlib' | 'face-api';
   /** 68 landmarks (interleaved x,y, image pixels) for each face box, found by the landmark net. */
   detectLandmarks(image: RgbImage, boxes: readonly Box[]): Promise<Float32Array[]>;
 }
@@ -135,10 +137,12 @@ class FaceApiTeacherImpl implements FaceApiTeacher {
   readonly cacheDir: string;
   readonly alignVersion: string;
   readonly embedVersion: string;
+  readonly inputScaling: 'dlib' | 'face-api';
   private disposed = false;
 
   constructor(private readonly p: Parts) {
     this.params = p.params;
+    this.inputScaling = p.inputScaling;
     this.chipSize = p.chipSize;
     this.cacheDir = p.cacheDir;
     this.alignVersion = `${ALIGN_IMPL};size=${p.chipSize};pad=${p.spec.padding};region=${p.centralRegion};drift=${p.maxLandmarkDrift};lm=face_landmark_68;det=ssd_mobilenetv1`;

@@ -22,6 +22,7 @@ function fakeTeacher(cacheDir: string): FaceApiTeacher & { alignCalls: number; e
     cacheDir,
     alignVersion: 'fake-align-v1',
     embedVersion: 'fake-embed-v1',
+    inputScaling: 'dlib',
     alignCalls: 0,
     embedCalls: 0,
     async align(image: RgbImage): Promise<AlignedFace[]> {
