@@ -82,13 +82,17 @@ const archs = o.arch.split(',').map((a) => {
   return { width, input };
 });
 const validationFiles: Record<string, string> = {};
-for (const input of new Set(archs.map((a) => a.input))) {
-  for (const r of [12, 16]) {
-    const chips = lowResValidationChips(
-      validation.map((s) => s.chip),
-      r,
-    ).map((c) => toStudentInput(c, input));
-    const pixels = packImages(chips, input);
+// trainStudent's default validation sizes; each LR set is made once and brought to every input size.
+for (const r of [12, 16]) {
+  const lowRes = lowResValidationChips(
+    validation.map((s) => s.chip),
+    r,
+  );
+  for (const input of new Set(archs.map((a) => a.input))) {
+    const pixels = packImages(
+      lowRes.map((c) => toStudentInput(c, input)),
+      input,
+    );
     const file = `validation-${r}-${input}.bin`;
     await writeFile(join(out, file), Buffer.from(Uint8Array.from(pixels)));
     validationFiles[`${r}/${input}`] = file;
@@ -100,6 +104,7 @@ for (const { width, input } of archs) {
   console.log(`arch ${width}x${input}: ${net.countParams().toLocaleString('en')} params`);
   net.dispose();
 }
+// trainStudent's pairs for seed 1, the seed bench:student (studentExperimentData) trains with.
 const pairs = validationPairs(
   validation.map((s) => s.identity),
   1000,
