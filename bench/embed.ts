@@ -1,7 +1,9 @@
 /**
  * Embedding throughput, student vs teacher, in one process on the chosen backend:
  *   npm run bench:embed [-- --model student,<dir>,teacher] [--batch 256] [--json out.json]
- * Without --model the student and the teacher run; every model's ratio to the last one is printed. Faces/s counts whole `embed()` calls on face crops
+ * Without --model the student and the teacher run, and where the student runs on the native runtime
+ * (runtime/native-chain.ts) also `student@tfjs`: the same student with BRIDGEFACE_NATIVE_EMBED=off.
+ * A spec's `@tfjs` suffix does that for any student. Every model's ratio to the last one is printed. Faces/s counts whole `embed()` calls on face crops
  * already at the model's input size (what the embed worker receives), batched and single-face.
  * Each result also carries the model's multiply-accumulates per face (counted from the kernels tfjs
  * runs) and the GMAC/s its speed implies, the wasm thread count (BRIDGEFACE_WASM_THREADS) and the load
@@ -16,6 +18,7 @@ import type { FaceEmbedder } from '../src/models/embedder.ts';
 import { FACE_RECOGNITION_FILES, faceApiModelDir, probeModelDir } from '../src/models/model-paths.ts';
 import { weightDirsOf } from '../src/models/ensemble.ts';
 import { createEmbedder } from '../src/models/registry.ts';
+import { StudentEmbedder } from '../src/models/student/student-embedder.ts';
 import { modelSizeOnDisk } from '../src/models/student/model-io.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { countMacs } from '../src/runtime/count-macs.ts';
@@ -44,6 +47,9 @@ interface Result {
   params: number;
   bytes_on_disk: number;
   input_size: number;
+  /** `onednn` (native student) or `tfjs`; `native_threads` with onednn (BRIDGEFACE_NATIVE_THREADS). */
+  runtime: string;
+  native_threads?: number;
   macs_per_face: number;
   /** faces/s × MACs per face: how much of the core the kernels use. */
   gmac_per_second: number;
@@ -75,12 +81,39 @@ async function bytesOf(spec: string): Promise<number> {
   return bytes;
 }
 
+/** Runs `load` with BRIDGEFACE_NATIVE_EMBED=off (tfjs) when asked, restoring the variable after. */
+async function loadWith<T>(tfjsOnly: boolean, load: () => Promise<T>): Promise<T> {
+  if (!tfjsOnly) return load();
+  const saved = process.env.BRIDGEFACE_NATIVE_EMBED;
+  process.env.BRIDGEFACE_NATIVE_EMBED = 'off';
+  try {
+    return await load();
+  } finally {
+    if (saved === undefined) delete process.env.BRIDGEFACE_NATIVE_EMBED;
+    else process.env.BRIDGEFACE_NATIVE_EMBED = saved;
+  }
+}
+
+/** MACs per face, counted from the tfjs kernels a face runs (a native student is counted on its tfjs twin). */
+async function macsPerFace(model: string, embedder: FaceEmbedder, one: RgbImage[]): Promise<number> {
+  if (embedder.runtime === undefined || embedder.runtime === 'tfjs')
+    return countMacs(() => embedder.embed(one));
+  const twin = await loadWith(true, () => createEmbedder(model));
+  try {
+    return await countMacs(() => twin.embed(one));
+  } finally {
+    twin.dispose();
+  }
+}
+
 async function bench(spec: string): Promise<Result> {
-  const embedder = await createEmbedder(spec);
+  const tfjsOnly = spec.endsWith('@tfjs');
+  const model = tfjsOnly ? spec.slice(0, -'@tfjs'.length) : spec;
+  const embedder = await loadWith(tfjsOnly, () => createEmbedder(model));
   const size = embedder.inputSize;
   const one = randomRgbImages(1, size, 'bench:embed');
   await embedder.embed(one);
-  const macs = await countMacs(() => embedder.embed(one));
+  const macs = await macsPerFace(model, embedder, one);
   const load = loadavg()[0]!;
   const batched = await facesPerSecond(
     embedder,
@@ -99,8 +132,12 @@ async function bench(spec: string): Promise<Result> {
     faces_per_second: Math.round(batched),
     single_face_per_second: Math.round(single),
     params: embedder.params,
-    bytes_on_disk: await bytesOf(spec),
+    bytes_on_disk: await bytesOf(model),
     input_size: size,
+    runtime: embedder.runtime ?? 'tfjs',
+    ...(embedder instanceof StudentEmbedder && embedder.nativeThreads !== undefined
+      ? { native_threads: embedder.nativeThreads }
+      : {}),
     macs_per_face: macs,
     gmac_per_second: Number(((batched * macs) / 1e9).toFixed(2)),
     load_average_1m: load,
@@ -111,16 +148,25 @@ async function bench(spec: string): Promise<Result> {
 
 const specs = opts.model ? opts.model.split(',').map((m) => m.trim()) : ['student', 'teacher'];
 const results: Result[] = [];
-for (const spec of specs) results.push(await bench(spec));
-console.log('| model | input | params | bytes | MMAC/face | batch faces/s | GMAC/s | single-face faces/s |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const spec of specs) {
+  results.push(await bench(spec));
+  // The default run shows a native student beside its tfjs self, before the reference.
+  if (!opts.model && spec === 'student' && results[0]!.runtime === 'onednn')
+    results.push(await bench('student@tfjs'));
+}
+console.log(
+  '| model | runtime | input | params | bytes | MMAC/face | batch faces/s | GMAC/s | single-face faces/s |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
+  const runtime = r.runtime === 'onednn' ? `onednn, ${r.native_threads} thread(s)` : `tfjs ${r.backend}`;
   console.log(
-    `| ${r.model} | ${r.input_size} | ${r.params.toLocaleString('en')} | ${r.bytes_on_disk.toLocaleString('en')} | ${(r.macs_per_face / 1e6).toFixed(2)} | ${r.faces_per_second.toLocaleString('en')} | ${r.gmac_per_second} | ${r.single_face_per_second.toLocaleString('en')} |`,
+    `| ${r.model} | ${runtime} | ${r.input_size} | ${r.params.toLocaleString('en')} | ${r.bytes_on_disk.toLocaleString('en')} | ${(r.macs_per_face / 1e6).toFixed(2)} | ${r.faces_per_second.toLocaleString('en')} | ${r.gmac_per_second} | ${r.single_face_per_second.toLocaleString('en')} |`,
   );
 }
 // Every model against the last one, measured in the same run (the machine-speed reference). The speed
-// ratio cannot exceed the work ratio unless a model's kernels run faster per MAC.
+// ratio cannot exceed the work ratio unless a model's kernels run faster per MAC (a native student
+// against the teacher on tfjs: compare student@tfjs for the same-kernel ratio).
 const b = results.length > 1 ? results[results.length - 1] : undefined;
 const threads = backend.wasmThreads ?? 1;
 const ratios = b

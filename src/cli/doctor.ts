@@ -11,6 +11,14 @@ import {
 import { redisConfigFromEnv } from '../config/load-config.ts';
 import { createRedisClient, describeRedis, type RedisClient } from '../store/redis-connection.ts';
 import { initBackend, type BackendInfo } from '../runtime/backend.ts';
+import { nativeEmbedSetting, nativeThreadsSetting } from '../config/environment.ts';
+import {
+  nativeAddon,
+  NATIVE_ADDON_PATH,
+  parseNativeEmbedMode,
+  parseNativeThreads,
+  type NativeEmbedMode,
+} from '../runtime/native-chain.ts';
 
 export interface ModelFileStatus {
   readonly name: string;
@@ -29,6 +37,30 @@ export interface DoctorReport {
     readonly error?: string;
   };
   readonly models: readonly ModelFileStatus[];
+  /** The student's native runtime (runtime/native-chain.ts): whether it loads, and the settings. */
+  readonly nativeEmbed: {
+    readonly path: string;
+    readonly available: boolean;
+    readonly mode?: NativeEmbedMode;
+    readonly threads?: number;
+    readonly error?: string;
+  };
+}
+
+function checkNativeEmbed(): DoctorReport['nativeEmbed'] {
+  const path = NATIVE_ADDON_PATH;
+  try {
+    const mode = parseNativeEmbedMode(nativeEmbedSetting());
+    const threads = parseNativeThreads(nativeThreadsSetting());
+    try {
+      nativeAddon();
+      return { path, available: true, mode, threads };
+    } catch (err) {
+      return { path, available: false, mode, threads, error: (err as Error).message };
+    }
+  } catch (err) {
+    return { path, available: false, error: (err as Error).message };
+  }
 }
 
 async function fileStatus(name: string, path: string): Promise<ModelFileStatus> {
@@ -77,7 +109,7 @@ async function checkRedis(): Promise<DoctorReport['redis']> {
   }
 }
 
-/** Collects what a user's runtime offers: backend, FFmpeg, Redis, model files. */
+/** Collects what a user's runtime offers: backend, native student runtime, FFmpeg, Redis, model files. */
 export async function runDoctor(): Promise<DoctorReport> {
   const backendPromise = initBackend().catch((err: unknown) => ({
     error: err instanceof Error ? err.message : String(err),
@@ -99,5 +131,5 @@ export async function runDoctor(): Promise<DoctorReport> {
     checkRedis(),
     Promise.all(modelChecks),
   ]);
-  return { backend, ffmpeg: ffmpeg ?? null, redis, models };
+  return { backend, ffmpeg: ffmpeg ?? null, redis, models, nativeEmbed: checkNativeEmbed() };
 }

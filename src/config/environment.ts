@@ -53,6 +53,16 @@ export function wasmThreadsSetting(env: Env = process.env): string | undefined {
   return value(env, 'BRIDGEFACE_WASM_THREADS');
 }
 
+/** BRIDGEFACE_NATIVE_EMBED: `auto`, `on` or `off` for the student's native runtime (runtime/native-chain.ts). */
+export function nativeEmbedSetting(env: Env = process.env): string | undefined {
+  return value(env, 'BRIDGEFACE_NATIVE_EMBED');
+}
+
+/** BRIDGEFACE_NATIVE_THREADS: threads of the native student runtime (validated by runtime/native-chain.ts). */
+export function nativeThreadsSetting(env: Env = process.env): string | undefined {
+  return value(env, 'BRIDGEFACE_NATIVE_THREADS');
+}
+
 /** BRIDGEFACE_CACHE: where teacher chips, embeddings and the demo clip are cached. */
 export function cacheDirSetting(env: Env = process.env): string | undefined {
   return value(env, 'BRIDGEFACE_CACHE');

@@ -13,6 +13,8 @@ export interface FaceEmbedder {
   readonly inputSize: number;
   /** Trainable/stored parameter count, for reports. */
   readonly params: number;
+  /** Where embeddings are computed, for reports (`onednn` for a native student); unset: the tfjs backend. */
+  readonly runtime?: string;
   /**
    * Embeds square RGB chips of any size (resized to `inputSize`); each result has unit L2 norm.
    * `facePx`: each face's side in source pixels where the caller knows it (a CCTV crop is cut at the

@@ -76,6 +76,11 @@ export class EnsembleEmbedder implements FaceEmbedder {
   readonly inputSize: number;
   readonly params: number;
 
+  /** The members' runtimes, e.g. `onednn` or `onednn+tfjs` (for reports). */
+  get runtime(): string {
+    return [...new Set(this.members.map((m) => m.runtime ?? 'tfjs'))].join('+');
+  }
+
   constructor(
     private readonly members: readonly FaceEmbedder[],
     name?: string,

@@ -11,6 +11,14 @@ function formatReport(r: DoctorReport): string {
     );
     for (const s of r.backend.skipped) lines.push(`          skipped ${s.choice}: ${s.reason}`);
   }
+  const n = r.nativeEmbed;
+  lines.push(
+    n.available && n.mode !== 'off'
+      ? `native    students embed on oneDNN (BRIDGEFACE_NATIVE_EMBED=${n.mode}, ${n.threads} thread${n.threads === 1 ? '' : 's'})`
+      : n.available
+        ? 'native    oneDNN addon built; off (BRIDGEFACE_NATIVE_EMBED=off): students embed on tfjs'
+        : `native    ${n.mode === 'on' ? 'ERROR' : 'not available'}: ${n.error} (students embed on tfjs)`,
+  );
   lines.push(
     r.ffmpeg
       ? `ffmpeg    ${r.ffmpeg.path} [${r.ffmpeg.source}] ${r.ffmpeg.version}`
@@ -31,8 +39,8 @@ function formatReport(r: DoctorReport): string {
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('report the runtime: tfjs backend, FFmpeg, Redis, model files')
-    .option('--json', 'print the report as JSON (keys: backend, ffmpeg, redis, models)')
+    .description('report the runtime: tfjs backend, native student runtime, FFmpeg, Redis, model files')
+    .option('--json', 'print the report as JSON (keys: backend, ffmpeg, redis, models, nativeEmbed)')
     .action(async (opts: { json?: boolean }) => {
       // The report says which backend was chosen and why: its log line would say it a second time.
       log.level = 'warn';

@@ -1,8 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import type { RgbImage } from '../../image/rgb-image.ts';
+import { nativeEmbedSetting, nativeThreadsSetting } from '../../config/environment.ts';
+import { randomRgbImages, type RgbImage } from '../../image/rgb-image.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { foldBatchNorm as foldBatchNormPass } from '../../runtime/fold-batch-norm.ts';
 import { fuseChain, UnsupportedLayerError, type FusedChain } from '../../runtime/fused-chain.ts';
+import {
+  compileNativeChain,
+  NativeUnavailableError,
+  parseNativeEmbedMode,
+  parseNativeThreads,
+  type NativeChain,
+  type NativeEmbedMode,
+} from '../../runtime/native-chain.ts';
+import { log } from '../../util/log.ts';
 import type { FaceEmbedder } from '../embedder.ts';
 import { loadModelFromDir, saveModelToDir, type WeightQuantization } from './model-io.ts';
 import { packImages, toStudentInput } from './preprocess.ts';
@@ -16,6 +26,10 @@ import { packImages, toStudentInput } from './preprocess.ts';
  * in inference mode: max |Δ| ≈ 1e-8 measured). `params` stays the stored (trained) count. The folded
  * chain then runs as fused ops (runtime/fused-chain.ts: bias and PReLU inside each conv kernel; the
  * forward pass ~2x, a whole embed() 1.0-1.3x faster on wasm); models it cannot fuse keep the graph.
+ *
+ * A loaded student runs on oneDNN's native CPU kernels instead where the optional addon is built
+ * (runtime/native-chain.ts; BRIDGEFACE_NATIVE_EMBED, 3-4x faster per core than wasm), after checking
+ * on random crops that both runtimes give the same embeddings.
  */
 export type BatchNormFolder = (model: tf.LayersModel) => tf.LayersModel | Promise<tf.LayersModel>;
 
@@ -35,6 +49,22 @@ export interface StudentEmbedderOptions {
   readonly fuse?: boolean;
 }
 
+export interface LoadStudentOptions extends StudentEmbedderOptions {
+  /**
+   * Native runtime: `auto` uses it where the addon is built and the tfjs backend is not a GPU, `on`
+   * requires it, `off` keeps tfjs. @defaultValue BRIDGEFACE_NATIVE_EMBED, else `auto`
+   */
+  readonly native?: NativeEmbedMode;
+  /** Threads of the native runtime. @defaultValue BRIDGEFACE_NATIVE_THREADS, else 1 */
+  readonly nativeThreads?: number;
+}
+
+/** Largest |Δ| between the native and tfjs embeddings (unit vectors) accepted by the load-time check. */
+export const NATIVE_PARITY_TOLERANCE = 1e-4;
+
+/** Which runtime computes a student's embeddings. */
+export type StudentRuntime = 'onednn' | 'tfjs';
+
 export class StudentEmbedder implements FaceEmbedder {
   readonly name: string;
   readonly dim: number;
@@ -43,6 +73,8 @@ export class StudentEmbedder implements FaceEmbedder {
   private readonly batchSize: number;
   /** The fused op sequence, or undefined when the model has layers it cannot fuse. */
   private readonly fused: FusedChain | undefined;
+  /** The native chain, once useNative() has checked it. */
+  private native: NativeChain | undefined;
   private disposed = false;
 
   constructor(
@@ -69,6 +101,40 @@ export class StudentEmbedder implements FaceEmbedder {
     return this.fused !== undefined;
   }
 
+  /** Where embeddings are computed: oneDNN's native kernels or tfjs' backend. */
+  get runtime(): StudentRuntime {
+    return this.native ? 'onednn' : 'tfjs';
+  }
+
+  /** Threads of the native runtime (undefined on tfjs). */
+  get nativeThreads(): number | undefined {
+    return this.native?.threads;
+  }
+
+  /**
+   * Moves inference onto `chain` after checking it against the tfjs path on random crops (max |Δ| ≤
+   * NATIVE_PARITY_TOLERANCE); on a mismatch the chain is disposed and an Error says by how much.
+   */
+  async useNative(chain: NativeChain): Promise<void> {
+    try {
+      if (chain.inputSize !== this.inputSize || chain.dim !== this.dim) {
+        throw new Error(`native chain maps ${chain.inputSize} px to ${chain.dim}-d, the model ${this.inputSize} px to ${this.dim}-d`);
+      }
+      const crops = randomRgbImages(32, this.inputSize, 'native-parity');
+      const expected = await this.embed(crops);
+      this.native = chain;
+      const got = await this.embed(crops);
+      const delta = Math.max(...got.map((v, i) => v.reduce((m, x, j) => Math.max(m, Math.abs(x - expected[i][j])), 0)));
+      if (!(delta <= NATIVE_PARITY_TOLERANCE)) {
+        throw new Error(`native embeddings differ from tfjs' by up to ${delta.toExponential(2)} (> ${NATIVE_PARITY_TOLERANCE})`);
+      }
+    } catch (err) {
+      this.native = undefined;
+      chain.dispose();
+      throw err;
+    }
+  }
+
   async embed(chips: readonly RgbImage[]): Promise<Float32Array[]> {
     if (this.disposed) throw new Error(`embedder ${this.name} is disposed`);
     const s = this.inputSize;
@@ -76,6 +142,11 @@ export class StudentEmbedder implements FaceEmbedder {
     for (let start = 0; start < chips.length; start += this.batchSize) {
       const batch = chips.slice(start, start + this.batchSize).map((c) => toStudentInput(c, s));
       const pixels = packImages(batch, s);
+      if (this.native) {
+        const raw = await this.native.run(pixels, batch.length);
+        for (let i = 0; i < batch.length; i++) out.push(l2Normalised(raw.subarray(i * this.dim, (i + 1) * this.dim)));
+        continue;
+      }
       const y = tf.tidy(() => {
         const x = tf.tensor4d(pixels, [batch.length, s, s, 3]);
         const e = this.fused ? this.fused.predict(x) : (this.model.predict(x) as tf.Tensor2D);
@@ -96,9 +167,18 @@ export class StudentEmbedder implements FaceEmbedder {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.native?.dispose();
     this.fused?.dispose();
     this.model.dispose();
   }
+}
+
+/** v / (‖v‖ + 1e-12), as the tfjs path computes it. */
+function l2Normalised(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (const x of v) sum += x * x;
+  const scale = 1 / (Math.sqrt(sum) + 1e-12);
+  return v.map((x) => x * scale);
 }
 
 function tryFuse(model: tf.LayersModel): FusedChain | undefined {
@@ -110,12 +190,12 @@ function tryFuse(model: tf.LayersModel): FusedChain | undefined {
   }
 }
 
-/** Loads a student directory (model.json + weights.bin, float32 or quantised) as a FaceEmbedder. */
-export async function loadStudentEmbedder(
-  dir: string,
-  options: StudentEmbedderOptions = {},
-): Promise<StudentEmbedder> {
-  await initBackend();
+/**
+ * Loads a student directory (model.json + weights.bin, float32 or quantised) as a FaceEmbedder, on the
+ * native runtime where `native` allows and it is available (see LoadStudentOptions).
+ */
+export async function loadStudentEmbedder(dir: string, options: LoadStudentOptions = {}): Promise<StudentEmbedder> {
+  const backend = await initBackend();
   let model = await loadModelFromDir(dir);
   const params = options.params ?? model.countParams();
   const fold = options.foldBatchNorm ?? foldBatchNormPass;
@@ -124,7 +204,38 @@ export async function loadStudentEmbedder(
     if (folded !== model) model.dispose();
     model = folded;
   }
-  return new StudentEmbedder(model, { ...options, params });
+  const embedder = new StudentEmbedder(model, { ...options, params });
+  const mode = options.native ?? parseNativeEmbedMode(nativeEmbedSetting());
+  // `auto` leaves a GPU backend's students on the GPU; the native runtime was measured against wasm.
+  if (mode === 'on' || (mode === 'auto' && backend.choice !== 'tensorflow-gpu')) {
+    const threads = options.nativeThreads ?? parseNativeThreads(nativeThreadsSetting());
+    try {
+      await embedder.useNative(compileNativeChain(embedder.layersModel, threads));
+      if (!nativeNoted) log.info({ threads }, `students embed on oneDNN's native CPU kernels (${threads} thread(s))`);
+      nativeNoted = true;
+    } catch (err) {
+      if (mode === 'on') {
+        embedder.dispose();
+        throw new Error(`BRIDGEFACE_NATIVE_EMBED=on: ${(err as Error).message}`, { cause: err });
+      }
+      noteTfjsFallback(embedder.name, err);
+    }
+  }
+  return embedder;
+}
+
+let fallbackNoted = false;
+let nativeNoted = false;
+
+/** `auto` falling back to tfjs: said once per process at info (not built is a normal setup), else warned. */
+function noteTfjsFallback(name: string, err: unknown): void {
+  const reason = (err as Error).message;
+  if (err instanceof NativeUnavailableError || err instanceof UnsupportedLayerError) {
+    if (!fallbackNoted) log.info({ model: name }, `student ${name} embeds on tfjs: ${reason}`);
+    fallbackNoted = true;
+  } else {
+    log.warn({ model: name, err: reason }, `student ${name} embeds on tfjs: the native runtime failed its check`);
+  }
 }
 
 /** Writes a reduced-precision copy of a student (float16 halves the file; uint8 quarters it). */

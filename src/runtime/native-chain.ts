@@ -1,0 +1,208 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type * as tf from '@tensorflow/tfjs';
+import { chainSteps, UnsupportedLayerError, type ChainStep } from './chain-steps.ts';
+
+/**
+ * The student's forward pass on oneDNN's native CPU kernels (native/onednn-chain, a small N-API addon
+ * over Debian's libdnnl). tfjs' wasm backend is limited to 128-bit SIMD without fused multiply-add;
+ * oneDNN generates its kernels at run time for the host (AVX2 with FMA, AVX-512 where present), the
+ * same library PyTorch's CPU convolutions use. That is where the embedding speed limit lay
+ * (docs/BENCHMARKS.md, issue 13). Only chain-shaped conv nets (runtime/chain-steps.ts) are compiled;
+ * the teacher and everything else stay on tfjs.
+ *
+ * The addon is optional: `npm install` builds it where Debian's libdnnl-dev is installed and carries on
+ * without it (`npm run build:native` rebuilds it and fails loudly). Whether a loaded student uses it is
+ * BRIDGEFACE_NATIVE_EMBED (`auto`, `on` or `off`); each use is first checked against the tfjs path
+ * (models/student/student-embedder.ts).
+ */
+export type NativeEmbedMode = 'auto' | 'on' | 'off';
+
+export const NATIVE_EMBED_MODES: readonly NativeEmbedMode[] = ['auto', 'on', 'off'];
+
+/** Parses BRIDGEFACE_NATIVE_EMBED: unset/empty is `auto`. */
+export function parseNativeEmbedMode(value: string | undefined): NativeEmbedMode {
+  if (value === undefined || value === '') return 'auto';
+  if ((NATIVE_EMBED_MODES as readonly string[]).includes(value)) return value as NativeEmbedMode;
+  throw new Error(`BRIDGEFACE_NATIVE_EMBED=${value} is not one of: ${NATIVE_EMBED_MODES.join(', ')}`);
+}
+
+/** Most threads BRIDGEFACE_NATIVE_THREADS accepts. */
+export const MAX_NATIVE_THREADS = 64;
+
+/** Parses BRIDGEFACE_NATIVE_THREADS: unset/empty is 1 (one embed worker per core scales best). */
+export function parseNativeThreads(value: string | undefined): number {
+  if (value === undefined || value === '') return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_NATIVE_THREADS) {
+    throw new Error(`BRIDGEFACE_NATIVE_THREADS=${value} is not an integer from 1 to ${MAX_NATIVE_THREADS}`);
+  }
+  return n;
+}
+
+/** An opaque handle owned by the addon. */
+type Handle = { readonly __nativeChain: unique symbol };
+
+interface Addon {
+  createChain(
+    size: number,
+    channels: number,
+    scale: number,
+    offset: number,
+    threads: number,
+    meta: Uint32Array,
+    tensors: Float32Array[],
+  ): Handle;
+  run(chain: Handle, pixels: Float32Array, n: number): Promise<Float32Array>;
+  dispose(chain: Handle): void;
+}
+
+/** Where `npm run build:native` puts the addon. */
+export const NATIVE_ADDON_PATH = fileURLToPath(
+  new URL('../../native/onednn-chain/build/Release/onednn_chain.node', import.meta.url),
+);
+
+export class NativeUnavailableError extends Error {
+  readonly code = 'NATIVE_UNAVAILABLE';
+  constructor(reason: string) {
+    super(`native embedding runtime unavailable: ${reason}`);
+    this.name = 'NativeUnavailableError';
+  }
+}
+
+let loaded: Addon | NativeUnavailableError | undefined;
+
+/** The addon, loaded once per process; NativeUnavailableError says why not (not built, library missing). */
+export function nativeAddon(path = NATIVE_ADDON_PATH): Addon {
+  if (loaded === undefined) {
+    if (!existsSync(path)) {
+      loaded = new NativeUnavailableError(
+        `${path} is not built (apt-get install libdnnl-dev, then npm run build:native)`,
+      );
+    } else {
+      try {
+        loaded = createRequire(import.meta.url)(path) as Addon;
+      } catch (err) {
+        loaded = new NativeUnavailableError(
+          `${path} does not load: ${(err as Error).message.split('\n')[0]}`,
+        );
+      }
+    }
+  }
+  if (loaded instanceof NativeUnavailableError) throw loaded;
+  return loaded;
+}
+
+export interface NativeChain {
+  /** Side of the square input, its channels, and the output dimension. */
+  readonly inputSize: number;
+  readonly channels: number;
+  readonly dim: number;
+  /** Threads oneDNN runs this chain on (one worker thread, plus OpenMP helpers beyond 1). */
+  readonly threads: number;
+  /** Raw pixels [n, S, S, C] (before the model's Rescaling) → un-normalised outputs [n, D], off the JS thread. */
+  run(pixels: Float32Array, n: number): Promise<Float32Array>;
+  /** Releases the native runtimes; later runs reject. */
+  dispose(): void;
+}
+
+const WHO = 'nativeChain';
+const OP_KIND = { conv2d: 0, depthwise: 1, dense: 2 } as const;
+const ACTIVATION = { linear: 0, relu: 1, prelu: 2 } as const;
+
+/**
+ * Compiles a chain-shaped layers model (BN already folded) for the addon. UnsupportedLayerError for
+ * models it cannot express (the caller keeps tfjs), NativeUnavailableError when the addon is missing.
+ */
+export function compileNativeChain(model: tf.LayersModel, threads = 1, addon = nativeAddon()): NativeChain {
+  const inShape = model.inputs[0].shape;
+  if (inShape.length !== 4 || inShape[1] !== inShape[2]) {
+    throw new UnsupportedLayerError(`input shape ${JSON.stringify(inShape)}`, WHO);
+  }
+  const size = inShape[1] as number;
+  const channels = inShape[3] as number;
+  const steps = chainSteps(model, WHO);
+  try {
+    const { scale, offset, meta, tensors, dim } = layout(steps);
+    const handle = addon.createChain(size, channels, scale, offset, threads, meta, tensors);
+    let disposed = false;
+    return {
+      inputSize: size,
+      channels,
+      dim,
+      threads,
+      run: (pixels, n) =>
+        disposed ? Promise.reject(new Error('native chain is disposed')) : addon.run(handle, pixels, n),
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        addon.dispose(handle);
+      },
+    };
+  } finally {
+    for (const s of steps) if ('alpha' in s && s.alpha) s.alpha.dispose();
+  }
+}
+
+/** The addon's flat form: 13 numbers per op and 3 tensors per op in tfjs' own layouts (onednn_chain.cc). */
+function layout(steps: readonly ChainStep[]): {
+  scale: number;
+  offset: number;
+  meta: Uint32Array;
+  tensors: Float32Array[];
+  dim: number;
+} {
+  let scale = 1;
+  let offset = 0;
+  const meta: number[] = [];
+  const tensors: Float32Array[] = [];
+  let dim = 0;
+  steps.forEach((step, i) => {
+    if (step.kind === 'rescale') {
+      if (i !== 0) throw new UnsupportedLayerError('a Rescaling layer after the first layer', WHO);
+      ({ scale, offset } = step);
+      return;
+    }
+    if (step.kind === 'flatten') {
+      // Only the flatten of a 1x1 map (after the global depthwise conv) is free: rows stay faces.
+      const spatial = step.inputShape.slice(1, -1).reduce((a, b) => a * b, 1);
+      if (spatial !== 1) throw new UnsupportedLayerError('a Flatten of a map larger than 1x1', WHO);
+      return;
+    }
+    const [kernel, maybeBias] = step.weights;
+    const inC = step.inputShape.at(-1)!;
+    const outC = kernel.shape.at(-1)! * (step.kind === 'depthwise' ? inC : 1);
+    const bias = maybeBias ? (maybeBias.dataSync() as Float32Array) : new Float32Array(outC);
+    const alpha = step.alpha ? (step.alpha.dataSync() as Float32Array) : new Float32Array(0);
+    if (step.kind === 'dense') {
+      meta.push(OP_KIND.dense, 1, 1, 1, 1, 0, 0, 0, 0, inC, outC, 1, ACTIVATION[step.activation]);
+      tensors.push(kernel.dataSync() as Float32Array, bias, alpha);
+      dim = outC;
+      return;
+    }
+    const dilation = step.config.dilationRate ?? 1;
+    if ((Array.isArray(dilation) ? dilation : [dilation]).some((d) => d !== 1)) {
+      throw new UnsupportedLayerError(`a dilated ${step.kind} convolution`, WHO);
+    }
+    const [kh, kw] = kernel.shape as number[];
+    const [sh, sw] = step.config.strides ?? [1, 1];
+    const [h, w] = step.inputShape.slice(1, 3);
+    const [pt, pb] = step.config.padding === 'same' ? samePadding(h, kh, sh) : [0, 0];
+    const [pl, pr] = step.config.padding === 'same' ? samePadding(w, kw, sw) : [0, 0];
+    const depthMultiplier = step.kind === 'depthwise' ? (kernel.shape[3] ?? 1) : 1;
+    meta.push(OP_KIND[step.kind], kh, kw, sh, sw, pt, pr, pb, pl, inC, outC, depthMultiplier);
+    meta.push(ACTIVATION[step.activation]);
+    tensors.push(kernel.dataSync() as Float32Array, bias, alpha);
+  });
+  if (dim === 0) throw new UnsupportedLayerError('a chain that does not end in a Dense layer', WHO);
+  return { scale, offset, meta: Uint32Array.from(meta), tensors, dim };
+}
+
+/** TensorFlow's 'same' padding along one axis: [before, after], the odd pixel after. */
+export function samePadding(size: number, kernel: number, stride: number): [number, number] {
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + kernel - size, 0);
+  const before = Math.floor(total / 2);
+  return [before, total - before];
+}
