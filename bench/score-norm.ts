@@ -109,8 +109,8 @@ console.log('variant  top-k  TAR@1e-2  TAR@1e-3  TAR@1e-4');
 for (const topK of [o.cohort, ...topKs]) {
   const tNorm = new CohortNormaliser(cohortGallery, topK);
   const zNorm = new CohortNormaliser(cohortProbes, topK);
-  const gStats = G.map((g) => zNorm.stats(g));
-  const pStats = P.map((p) => tNorm.stats(p));
+  const gStats = zNorm.statsMany(G);
+  const pStats = tNorm.statsMany(P);
   const variants: [string, (cos: number, i: number, j: number) => number][] = [
     ['raw', (c) => c],
     ['Z-norm', (c, i) => CohortNormaliser.apply(c, gStats[i]!)],
@@ -150,14 +150,14 @@ const transfer: { scores: string; condition: string; far: number; measuredFar: n
 for (const scores of ['raw', 'T-norm top 100']) {
   const through = (stats: readonly QueryStats[]) => (c: number, _i: number, j: number) =>
     scores === 'raw' ? c : CohortNormaliser.apply(c, stats[j]!);
-  const base = split(P, through(P.map((p) => tNorm.stats(p))));
+  const base = split(P, through(tNorm.statsMany(P)));
   const points = operatingPoints(base.genuine, base.impostors, [1e-3, 1e-4]);
   for (const [condition, render] of conditions) {
     const probes = await embed(
       probe,
       faces.map((f) => render(f.chip)),
     );
-    const r = split(probes, through(probes.map((p) => tNorm.stats(p))));
+    const r = split(probes, through(tNorm.statsMany(probes)));
     const cells = points.map((p) => {
       const measuredFar = r.impostors.filter((x) => x > p.threshold).length / r.impostors.length;
       const tar = r.genuine.filter((x) => x > p.threshold).length / r.genuine.length;

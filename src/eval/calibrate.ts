@@ -109,14 +109,14 @@ export async function calibrate(input: CalibrationInput): Promise<CalibrationRow
   for (const size of sizes) {
     const lr = faces.map((f) => downsample(f.chip, size));
     const probes = await embedInBatches(input.probe, lr, tick);
-    const stats = normaliser ? probes.map((p) => normaliser.stats(p)) : undefined;
+    const stats = normaliser?.statsMany(probes);
     const genuine = genuineScores(gallery, probes, ids, stats);
     const impostors = crossIdentityScores(probes, ids, gallery, stats);
     const points = operatingPoints(genuine, impostors, fars);
     let greyRows: CalibrationRow['grey'];
     if (grey) {
       const g = await embedInBatches(input.probe, lr.map(greyscaleCopy), tick);
-      const gStats = normaliser ? g.map((p) => normaliser.stats(p)) : undefined;
+      const gStats = normaliser?.statsMany(g);
       const gGenuine = genuineScores(gallery, g, ids, gStats);
       const gImpostors = crossIdentityScores(g, ids, gallery, gStats);
       greyRows = points.map((p) => ({

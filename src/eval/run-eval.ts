@@ -276,7 +276,7 @@ export async function runEval(input: EvalInput): Promise<EvalOutcome> {
     const msPerFace = vectors.length > 0 ? ms / vectors.length : NaN;
     const modes: EvalMode[] = cross ? ['lr-lr', 'hr-lr'] : ['lr-lr'];
     const normaliser = input.normaliser;
-    const stats = normaliser ? vectors.map((v) => normaliser.stats(v)) : undefined;
+    const stats = normaliser?.statsMany(vectors);
     for (const mode of modes) {
       const norm = mode === 'hr-lr' ? stats : undefined;
       const scores = new Float64Array(pairs.length);

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import type { Candidate } from './gallery.ts';
 
 /**
@@ -15,6 +16,10 @@ import type { Candidate } from './gallery.ts';
  * only whether the best one is good enough. Measured on held-out LFW DevTrain identities (16 px
  * probes, fused gallery, 400-person cohort, top 100): TAR at FAR 1e-3 24.0% → 28.9%, at 1e-4 8.4% →
  * 11.1%, and FAR at a fixed threshold steadier across 12–32 px and greyscale (docs/BENCHMARKS.md).
+ *
+ * The cohort cosines of a batch of queries are one matrix product and one top-k on the tfjs backend,
+ * like Gallery.search: scored one query at a time in JavaScript (3,833 × 128 multiply-adds and a sort
+ * of 3,833 scores per track) they were 37% of an embed worker's time, its largest cost (session 12).
  */
 export interface QueryStats {
   readonly mean: number;
@@ -29,6 +34,8 @@ export class CohortNormaliser {
   readonly dim: number;
   readonly topK: number;
   private readonly flat: Float32Array;
+  /** The cohort as [dim, size] on the tfjs backend, made on first use. */
+  private matrixT: tf.Tensor2D | undefined;
 
   /** `vectors`: the cohort, unit-norm, enrolled like the watchlist. `topK`: cohort scores used per query. */
   constructor(vectors: readonly Float32Array[], topK: number) {
@@ -49,33 +56,44 @@ export class CohortNormaliser {
 
   /** Mean and deviation of the query's `topK` highest cohort cosines. */
   stats(query: Float32Array): QueryStats {
-    if (query.length !== this.dim) {
-      throw new RangeError(`query has ${query.length} dims, the cohort ${this.dim}`);
+    return this.statsMany([query])[0]!;
+  }
+
+  /** stats() of each query, computed together: one matrix product and one top-k for the batch. */
+  statsMany(queries: readonly Float32Array[]): QueryStats[] {
+    if (queries.length === 0) return [];
+    const flat = new Float32Array(queries.length * this.dim);
+    for (const [i, q] of queries.entries()) {
+      if (q.length !== this.dim) throw new RangeError(`query has ${q.length} dims, the cohort ${this.dim}`);
+      flat.set(q, i * this.dim);
     }
-    const scores = new Float32Array(this.size);
-    for (let i = 0; i < this.size; i++) {
-      let dot = 0;
-      const o = i * this.dim;
-      for (let d = 0; d < this.dim; d++) dot += this.flat[o + d]! * query[d]!;
-      scores[i] = dot;
-    }
-    scores.sort();
-    let sum = 0;
-    for (let i = this.size - this.topK; i < this.size; i++) sum += scores[i]!;
-    const mean = sum / this.topK;
-    let sq = 0;
-    for (let i = this.size - this.topK; i < this.size; i++) sq += (scores[i]! - mean) ** 2;
-    return { mean, std: Math.max(MIN_STD, Math.sqrt(sq / this.topK)) };
+    this.matrixT ??= tf.tidy(() => tf.tensor2d(this.flat, [this.size, this.dim]).transpose<tf.Tensor2D>());
+    const matrixT = this.matrixT;
+    const k = this.topK;
+    const top = tf.tidy(
+      () => tf.topk(tf.matMul(tf.tensor2d(flat, [queries.length, this.dim]), matrixT), k, false).values,
+    );
+    const values = top.dataSync();
+    top.dispose();
+    return queries.map((_, qi) => {
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += values[qi * k + j]!;
+      const mean = sum / k;
+      let sq = 0;
+      for (let j = 0; j < k; j++) sq += (values[qi * k + j]! - mean) ** 2;
+      return { mean, std: Math.max(MIN_STD, Math.sqrt(sq / k)) };
+    });
+  }
+
+  /** Releases the cohort's tensor (later calls make it again). */
+  dispose(): void {
+    this.matrixT?.dispose();
+    this.matrixT = undefined;
   }
 
   /** A cosine in the query's normalised units. */
   static apply(cosine: number, stats: QueryStats): number {
     return (cosine - stats.mean) / stats.std;
-  }
-
-  /** The query's candidates with normalised scores (same order: the transform is monotone). */
-  normalise(query: Float32Array, candidates: readonly Candidate[]): Candidate[] {
-    return CohortNormaliser.applyToCandidates(candidates, this.stats(query));
   }
 
   /** Candidates with normalised scores from a query's stats already computed (raw cosine kept). */

@@ -4,7 +4,7 @@ import type { DynamicBatcher } from '../embed/dynamic-batcher.ts';
 import type { IdentityEvent } from '../events/identity-event.ts';
 import { encodeImage } from '../image/decode.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
-import type { CohortNormaliser } from '../match/cohort-norm.ts';
+import { CohortNormaliser } from '../match/cohort-norm.ts';
 import { decide, fuseEmbeddings, type DecisionPolicy } from '../match/decision.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { decodeFaceBatch, type FaceBatch, type FaceCropMeta } from '../queue/face-batch.ts';
@@ -77,7 +77,8 @@ export class MatchStage {
     const { gallery, names } = await this.gallery.current();
     const raw = await gallery.search(fused, this.options.topK);
     const normaliser = this.options.normaliser;
-    const candidates = normaliser ? raw.map((c, i) => normaliser.normalise(fused[i]!, c)) : raw;
+    const stats = normaliser?.statsMany(fused);
+    const candidates = stats ? raw.map((c, i) => CohortNormaliser.applyToCandidates(c, stats[i]!)) : raw;
     // Decide every track first (CPU only), then write all of them concurrently: each track's Redis
     // commands stay in order (record the decision atomically → append, or restore on failure), while the tracks of one job share round
     // trips on the connection instead of paying ~4 sequential ones each.
