@@ -22,7 +22,9 @@ import { StudentEmbedder } from '../src/models/student/student-embedder.ts';
 import { modelSizeOnDisk } from '../src/models/student/model-io.ts';
 import { initBackend } from '../src/runtime/backend.ts';
 import { countMacs } from '../src/runtime/count-macs.ts';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderVegaLiteSvg } from '../src/util/vega-svg.ts';
 import { statSync } from 'node:fs';
 
 const opts = new Command('bench:embed')
@@ -33,8 +35,9 @@ const opts = new Command('bench:embed')
   .option('--batch <n>', 'faces per embed() call', positiveInt('--batch'), 256)
   .option('--seconds <n>', 'minimum timed seconds per measurement', positiveInt('--seconds'), 5)
   .option('--json <file>', 'also write the results as JSON')
+  .option('--plot <svg>', 'also draw faces/s per model and runtime (log scale) as an SVG')
   .parse()
-  .opts<{ model?: string; batch: number; seconds: number; json?: string }>();
+  .opts<{ model?: string; batch: number; seconds: number; json?: string; plot?: string }>();
 
 const backend = await initBackend();
 
@@ -197,3 +200,35 @@ const json =
         reference: { model: b!.model, faces_per_second: b!.faces_per_second },
       };
 if (opts.json) writeFileSync(opts.json, `${JSON.stringify(json, null, 2)}\n`);
+if (opts.plot) {
+  writeFileSync(opts.plot, await renderVegaLiteSvg(throughputSpec(results)));
+  console.log(`wrote ${opts.plot}`);
+}
+
+/** Horizontal bars, one per model and runtime, on a log scale: the teacher and the students differ 100x. */
+function throughputSpec(rows: readonly Result[]): TopLevelSpec {
+  const values = rows.flatMap((r) => {
+    const label = `${r.model} (${r.runtime === 'onednn' ? `oneDNN, ${r.native_threads} thr` : `tfjs ${r.backend}`})`;
+    return [
+      { model: label, call: `batch of ${r.batch}`, faces: r.faces_per_second },
+      { model: label, call: 'one face per call', faces: r.single_face_per_second },
+    ];
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: {
+      text: `Embedding throughput in one process, ${new Date().toISOString().slice(0, 10)}`,
+      subtitle: `${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`,
+    },
+    width: 460,
+    data: { values },
+    mark: { type: 'bar' },
+    encoding: {
+      y: { field: 'model', type: 'nominal', sort: null, title: null },
+      yOffset: { field: 'call', type: 'nominal' },
+      x: { field: 'faces', type: 'quantitative', scale: { type: 'log' }, title: 'faces/s (log scale)' },
+      color: { field: 'call', type: 'nominal', title: null },
+      tooltip: [{ field: 'model' }, { field: 'call' }, { field: 'faces', format: ',' }],
+    },
+  };
+}

@@ -11,6 +11,25 @@ function value(env: Env, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+/**
+ * An integer setting from `min` to `max` read from variable `name`: unset/empty is `fallback`; anything
+ * else is an Error naming the variable and the range.
+ */
+export function parseIntegerSetting(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name}=${raw} is not an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
 /** BRIDGEFACE_REDIS_URL: the standalone Redis, overriding `redis.url`. */
 export function redisUrlOverride(env: Env = process.env): string | undefined {
   return value(env, 'BRIDGEFACE_REDIS_URL');

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { backendSetting, wasmThreadsSetting } from '../config/environment.ts';
+import { backendSetting, parseIntegerSetting, wasmThreadsSetting } from '../config/environment.ts';
 import { log } from '../util/log.ts';
 
 /**
@@ -35,12 +35,7 @@ export const MAX_WASM_THREADS = 8;
 
 /** Parses BRIDGEFACE_WASM_THREADS: unset/empty is 1; else an integer 1..MAX_WASM_THREADS. */
 export function parseWasmThreads(value: string | undefined): number {
-  if (value === undefined || value === '') return 1;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
-    throw new Error(`BRIDGEFACE_WASM_THREADS=${value} is not an integer from 1 to ${MAX_WASM_THREADS}`);
-  }
-  return n;
+  return parseIntegerSetting('BRIDGEFACE_WASM_THREADS', value, 1, 1, MAX_WASM_THREADS);
 }
 
 let chosen: Promise<BackendInfo> | undefined;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs';
+import { parseIntegerSetting } from '../config/environment.ts';
 import { chainSteps, UnsupportedLayerError, type ChainStep } from './chain-steps.ts';
 
 /**
@@ -33,12 +34,7 @@ export const MAX_NATIVE_THREADS = 64;
 
 /** Parses BRIDGEFACE_NATIVE_THREADS: unset/empty is 1 (one embed worker per core scales best). */
 export function parseNativeThreads(value: string | undefined): number {
-  if (value === undefined || value === '') return 1;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_NATIVE_THREADS) {
-    throw new Error(`BRIDGEFACE_NATIVE_THREADS=${value} is not an integer from 1 to ${MAX_NATIVE_THREADS}`);
-  }
-  return n;
+  return parseIntegerSetting('BRIDGEFACE_NATIVE_THREADS', value, 1, 1, MAX_NATIVE_THREADS);
 }
 
 /** An opaque handle owned by the addon. */

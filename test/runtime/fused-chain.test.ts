@@ -5,33 +5,12 @@ import { createStudentNet } from '../../src/models/student/architecture.ts';
 import { StudentEmbedder } from '../../src/models/student/student-embedder.ts';
 import { initBackend } from '../../src/runtime/backend.ts';
 import { foldBatchNorm } from '../../src/runtime/fold-batch-norm.ts';
+import { trainedLikeStudent } from './fixtures/trained-like-student.ts';
 import { fuseChain, UnsupportedLayerError } from '../../src/runtime/fused-chain.ts';
 
 before(async () => {
   await initBackend(); // the backend production uses (wasm here): its fused kernels are under test
 });
-
-/** A student with non-trivial BN statistics and PReLU slopes, as after training. */
-function trainedLikeStudent(inputSize = 32): tf.LayersModel {
-  const model = createStudentNet({ inputSize, seed: 3 });
-  let seed = 1;
-  for (const layer of model.layers) {
-    const cls = layer.getClassName();
-    if (cls !== 'BatchNormalization' && cls !== 'PReLU') continue;
-    const fresh = layer
-      .getWeights()
-      .map((w, i) =>
-        cls === 'PReLU'
-          ? tf.randomUniform(w.shape, -0.2, 0.6, 'float32', seed++)
-          : i === 0 || i === 3
-            ? tf.randomUniform(w.shape, 0.5, 1.5, 'float32', seed++)
-            : tf.randomNormal(w.shape, 0, 0.3, 'float32', seed++),
-      );
-    layer.setWeights(fresh);
-    tf.dispose(fresh);
-  }
-  return model;
-}
 
 function maxRelativeDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / tf.max(tf.abs(a)).dataSync()[0]!);

@@ -9,6 +9,7 @@ import { loadStudentEmbedder, NATIVE_PARITY_TOLERANCE } from '../../src/models/s
 import { studentModelDir } from '../../src/models/model-paths.ts';
 import { initBackend } from '../../src/runtime/backend.ts';
 import { foldBatchNorm } from '../../src/runtime/fold-batch-norm.ts';
+import { trainedLikeStudent } from './fixtures/trained-like-student.ts';
 import { fuseChain, UnsupportedLayerError } from '../../src/runtime/fused-chain.ts';
 import {
   compileNativeChain,
@@ -31,25 +32,9 @@ before(async () => {
   );
 });
 
-/** A student with non-trivial BN statistics and PReLU slopes, as after training, BN folded. */
+/** A trained-like student (fixtures/trained-like-student.ts) with its BN folded, as loaded students are. */
 function trainedLikeFoldedStudent(inputSize: number, seedBase: number): tf.LayersModel {
-  const model = createStudentNet({ inputSize, seed: seedBase });
-  let seed = seedBase * 100;
-  for (const layer of model.layers) {
-    const cls = layer.getClassName();
-    if (cls !== 'BatchNormalization' && cls !== 'PReLU') continue;
-    const fresh = layer
-      .getWeights()
-      .map((w, i) =>
-        cls === 'PReLU'
-          ? tf.randomUniform(w.shape, -0.2, 0.6, 'float32', seed++)
-          : i === 0 || i === 3
-            ? tf.randomUniform(w.shape, 0.5, 1.5, 'float32', seed++)
-            : tf.randomNormal(w.shape, 0, 0.3, 'float32', seed++),
-      );
-    layer.setWeights(fresh);
-    tf.dispose(fresh);
-  }
+  const model = trainedLikeStudent(inputSize, seedBase, seedBase * 100);
   const folded = foldBatchNorm(model);
   model.dispose();
   return folded;
