@@ -224,9 +224,16 @@ function throughputSpec(rows: readonly Result[]): TopLevelSpec {
     data: { values },
     mark: { type: 'bar' },
     encoding: {
-      y: { field: 'model', type: 'nominal', sort: null, title: null },
+      y: { field: 'model', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
       yOffset: { field: 'call', type: 'nominal' },
-      x: { field: 'faces', type: 'quantitative', scale: { type: 'log' }, title: 'faces/s (log scale)' },
+      x: {
+        field: 'faces',
+        type: 'quantitative',
+        scale: { type: 'log', domainMin: 10 },
+        title: 'faces/s (log scale)',
+      },
+      // A log scale has no zero: the bars start at 10 faces/s.
+      x2: { datum: 10 },
       color: { field: 'call', type: 'nominal', title: null },
       tooltip: [{ field: 'model' }, { field: 'call' }, { field: 'faces', format: ',' }],
     },
