@@ -39,9 +39,12 @@ using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
 constexpr uint32_t kMetaPerOp = 13;
-// Primitives are built per batch size (oneDNN fixes shapes at creation); keep a few.
-constexpr size_t kMaxPlans = 8;
-// Batches smaller than this run on one thread whatever the chain's thread count.
+// Primitives are built per batch size (oneDNN fixes shapes at creation, ~10-15 ms a plan). A batch runs
+// as chunks of powers of two up to kMaxChunk (63 = 32 + 16 + 8 + 4 + 2 + 1), so a chain builds at most
+// 7 plans whatever sizes a dynamic batcher sends: one plan per size, evicting, ran mixed sizes 1..64 at
+// half the steady rate.
+constexpr size_t kMaxChunk = 64;
+// Chunks smaller than this run on one thread whatever the chain's thread count.
 constexpr size_t kParallelBatch = 16;
 
 struct Op {
@@ -225,22 +228,29 @@ std::string RunBatch(Chain& c, const std::vector<float>& pixels, size_t n, std::
   std::lock_guard<std::mutex> lock(c.mu);
   if (c.disposed) return "chain is disposed";
   try {
-    // Small batches run on one thread: waking OpenMP's team costs more than it saves (one face on two
-    // threads measured 6x slower than on one). A plan always runs with the count it was built with.
-    omp_set_num_threads(n < kParallelBatch ? 1 : static_cast<int>(c.threads));
-    auto it = c.plans.find(n);
-    if (it == c.plans.end()) {
-      if (c.plans.size() >= kMaxPlans) c.plans.erase(c.plans.begin());
-      auto plan = std::make_unique<Plan>();
-      BuildPlan(c, n, *plan);
-      it = c.plans.emplace(n, std::move(plan)).first;
-    }
-    Plan& p = *it->second;
-    for (size_t i = 0; i < pixels.size(); i++) p.input[i] = pixels[i] * c.scale + c.offset;
+    const size_t perFace = static_cast<size_t>(c.size) * c.size * c.channels;
+    result.resize(n * c.outDim);
     dnnl::stream s(c.engine);
-    for (Step& step : p.steps) step.prim.execute(s, step.args);
-    s.wait();
-    result = p.output;
+    for (size_t done = 0; done < n;) {
+      size_t chunk = kMaxChunk;
+      while (chunk > n - done) chunk >>= 1;
+      // Small chunks run on one thread: waking OpenMP's team costs more than it saves (one face on two
+      // threads measured 6x slower than on one). A plan always runs with the count it was built with.
+      omp_set_num_threads(chunk < kParallelBatch ? 1 : static_cast<int>(c.threads));
+      auto it = c.plans.find(chunk);
+      if (it == c.plans.end()) {
+        auto plan = std::make_unique<Plan>();
+        BuildPlan(c, chunk, *plan);
+        it = c.plans.emplace(chunk, std::move(plan)).first;
+      }
+      Plan& p = *it->second;
+      const float* in = pixels.data() + done * perFace;
+      for (size_t i = 0; i < chunk * perFace; i++) p.input[i] = in[i] * c.scale + c.offset;
+      for (Step& step : p.steps) step.prim.execute(s, step.args);
+      s.wait();
+      std::memcpy(result.data() + done * c.outDim, p.output.data(), chunk * c.outDim * sizeof(float));
+      done += chunk;
+    }
   } catch (const dnnl::error& e) {
     return std::string("oneDNN: ") + e.what();
   } catch (const std::exception& e) {

@@ -34,6 +34,10 @@ test('every injected face is processed (its track gets an event) or counted as d
     maxBacklog: 4,
     coldBurstBatches: 10,
     drainTimeoutSeconds: 300,
+    // The student alone: the subject is accounting, not speed. With the shipped routing most demo crops
+    // (≥ 16 px) also go through the teacher, ~25-60 faces/s on a wasm core depending on the host, so the
+    // paced 40 faces/s could back up past the tiny backlog and drop a batch of the paced step.
+    routing: { blendFromPx: null, teacherFromPx: null },
   });
 
   // Nothing silently dropped: drops counted == injected − processed.

@@ -89,8 +89,9 @@ test('native chain computes what the fused tfjs chain computes (32 and 24 px stu
     assert.equal(chain.inputSize, size);
     assert.equal(chain.dim, 128);
     assert.equal(chain.threads, threads);
-    // 1 and 5 run on one thread whatever the count; 16 and 40 on `threads`.
-    for (const n of [1, 5, 16, 40]) {
+    // 1 and 5 run on one thread whatever the count; 16 and up on `threads`; 40 and 100 as chunks
+    // (32 + 8, 64 + 32 + 4).
+    for (const n of [1, 5, 16, 40, 100]) {
       const pixels = randomPixels(n * size * size * 3, n + size);
       const got = await chain.run(pixels, n);
       const diff = relativeDiff(tfjsOutputs(model, pixels, n, size), got);
