@@ -1,16 +1,20 @@
-// Runs a chain-shaped conv net (the LR student after batch-norm folding) on oneDNN's CPU kernels,
+// Runs a chain-shaped conv net (the LR student, or the small-face detector, after batch-norm folding)
+// on oneDNN's CPU kernels,
 // which are generated at run time for the host's instruction set (AVX2 with FMA, AVX-512 where
 // present). The TypeScript side (src/runtime/native-chain.ts) describes the chain in tfjs' own weight
 // layouts and checks the result against the tfjs path; this file only builds and runs the primitives.
 //
 // JS API (N-API, no C++ wrapper library):
-//   createChain(size, channels, scale, offset, threads, meta: Uint32Array, tensors: Float32Array[])
-//     meta holds 13 numbers per op: kind (0 conv, 1 depthwise, 2 dense), kernel h, w, stride h, w,
-//     padding top, right, bottom, left, input channels, output channels, depth multiplier,
+//   createChain(height, width, channels, scale, offset, threads, meta: Uint32Array,
+//               tensors: Float32Array[])
+//     meta holds 10 numbers per op: kind (0 conv, 1 depthwise, 2 dense), kernel h, w, stride h, w,
+//     padding (0 valid, 1 TensorFlow's same), input channels, output channels, depth multiplier,
 //     activation (0 linear, 1 relu, 2 prelu); tensors holds 3 per op, in tfjs layouts: kernel
 //     ([kh, kw, in, out]; depthwise [kh, kw, C, M]; dense [in, out]), bias, PReLU slopes (empty
-//     unless prelu).
-//   run(chain, pixels: Float32Array, n) -> Promise<Float32Array>   (n x outputDim, off the JS thread)
+//     unless prelu). A dense op may only come last, after a 1x1 map; a chain may also end in a
+//     convolution (a fully convolutional net: its output map is returned, nhwc).
+//   run(chain, pixels: Float32Array, n, height, width) -> Promise<Float32Array>
+//     n inputs of height x width x channels (nhwc, before rescale) -> n outputs, off the JS thread
 //   dispose(chain)
 //
 // Each chain owns one worker thread that runs its batches in order. Not libuv's pool: OpenMP keeps a
@@ -22,7 +26,10 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <algorithm>
 #include <map>
+#include <tuple>
+#include <utility>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,7 +45,9 @@ using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-constexpr uint32_t kMetaPerOp = 13;
+constexpr uint32_t kMetaPerOp = 10;
+// Plans kept per chain: at most 7 batch chunks per input size; a detector sees a few tile sizes.
+constexpr size_t kMaxPlans = 32;
 // Primitives are built per batch size (oneDNN fixes shapes at creation, ~10-15 ms a plan). A batch runs
 // as chunks of powers of two up to kMaxChunk (63 = 32 + 16 + 8 + 4 + 2 + 1), so a chain builds at most
 // 7 plans whatever sizes a dynamic batcher sends: one plan per size, evicting, ran mixed sizes 1..64 at
@@ -48,9 +57,16 @@ constexpr size_t kMaxChunk = 64;
 constexpr size_t kParallelBatch = 16;
 
 struct Op {
-  uint32_t kind, kh, kw, sh, sw, pt, pr, pb, pl, inC, outC, dm, act;
+  uint32_t kind, kh, kw, sh, sw, same, inC, outC, dm, act;
   std::vector<float> weights, bias, alpha;
 };
+
+// TensorFlow's 'same' padding along one axis: {before, after}, the odd pixel after.
+std::pair<size_t, size_t> SamePadding(size_t size, size_t kernel, size_t stride) {
+  const size_t out = (size + stride - 1) / stride;
+  const long total = std::max<long>(static_cast<long>((out - 1) * stride + kernel) - static_cast<long>(size), 0);
+  return {static_cast<size_t>(total / 2), static_cast<size_t>(total - total / 2)};
+}
 
 struct Step {
   dnnl::primitive prim;
@@ -63,10 +79,15 @@ struct Plan {
   std::vector<Step> steps;
   std::vector<float> input, output;
   memory inputMem, outputMem;
+  size_t outPerItem = 0;  // floats of one input's output
+  uint64_t lastUse = 0;
 };
 
+// A plan's shape: batch chunk, input height, input width.
+using PlanKey = std::tuple<size_t, size_t, size_t>;
+
 struct Job {
-  size_t n = 0;
+  size_t n = 0, height = 0, width = 0;
   std::vector<float> pixels, result;
   std::string error;
   napi_deferred deferred = nullptr;
@@ -85,12 +106,13 @@ struct Worker {
 };
 
 struct Chain {
-  uint32_t size = 0, channels = 0, outDim = 0, threads = 1;
+  uint32_t height = 0, width = 0, channels = 0, threads = 1;
   float scale = 1, offset = 0;
   std::vector<Op> ops;
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   std::mutex mu;
-  std::map<size_t, std::unique_ptr<Plan>> plans;
+  std::map<PlanKey, std::unique_ptr<Plan>> plans;
+  uint64_t uses = 0;
   bool disposed = false;
   Worker worker;
 };
@@ -115,12 +137,11 @@ memory Reordered(dnnl::engine& eng, dnnl::stream& s, memory user, const memory::
   return out;
 }
 
-void BuildPlan(Chain& c, size_t n, Plan& plan) {
+void BuildPlan(Chain& c, size_t n, size_t height, size_t width, Plan& plan) {
   dnnl::engine& eng = c.engine;
   dnnl::stream s(eng);
-  size_t h = c.size, w = c.size, ch = c.channels;
-  plan.input.resize(n * c.size * c.size * c.channels);
-  plan.output.resize(n * c.outDim);
+  size_t h = height, w = width, ch = c.channels;
+  plan.input.resize(n * h * w * ch);
   plan.inputMem = memory({Dims4(n, ch, h, w), dt::f32, tag::nhwc}, eng, plan.input.data());
   memory x = plan.inputMem;
   for (size_t i = 0; i < c.ops.size(); i++) {
@@ -158,7 +179,9 @@ void BuildPlan(Chain& c, size_t n, Plan& plan) {
         x = moved;
       }
       memory srcMem(pd.src_desc(), eng, x.get_data_handle());
-      if (!last) throw std::runtime_error("a dense layer must be the last op");
+      if (!last || h != 1 || w != 1) throw std::runtime_error("a dense layer must come last, after a 1x1 map");
+      plan.outPerItem = outC;
+      plan.output.resize(n * outC);
       plan.outputMem = memory(dst, eng, plan.output.data());
       step.prim = dnnl::inner_product_forward(pd);
       step.args = {{DNNL_ARG_SRC, srcMem}, {DNNL_ARG_WEIGHTS, wMem}, {DNNL_ARG_BIAS, bias},
@@ -167,8 +190,11 @@ void BuildPlan(Chain& c, size_t n, Plan& plan) {
       x = plan.outputMem;
       continue;
     }
-    const size_t oh = (h + op.pt + op.pb - op.kh) / op.sh + 1;
-    const size_t ow = (w + op.pl + op.pr - op.kw) / op.sw + 1;
+    const auto [pt, pb] = op.same ? SamePadding(h, op.kh, op.sh) : std::pair<size_t, size_t>{0, 0};
+    const auto [pl, pr] = op.same ? SamePadding(w, op.kw, op.sw) : std::pair<size_t, size_t>{0, 0};
+    if (h + pt + pb < op.kh || w + pl + pr < op.kw) throw std::runtime_error("input smaller than a kernel");
+    const size_t oh = (h + pt + pb - op.kh) / op.sh + 1;
+    const size_t ow = (w + pl + pr - op.kw) / op.sw + 1;
     memory::desc userW, anyW;
     if (op.kind == 0) {
       memory::dims wd = Dims4(outC, op.inC, op.kh, op.kw);
@@ -187,8 +213,8 @@ void BuildPlan(Chain& c, size_t n, Plan& plan) {
     dnnl::convolution_forward::desc d(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, srcAny, anyW, biasDesc,
         dstDesc, {static_cast<memory::dim>(op.sh), static_cast<memory::dim>(op.sw)},
-        {static_cast<memory::dim>(op.pt), static_cast<memory::dim>(op.pl)},
-        {static_cast<memory::dim>(op.pb), static_cast<memory::dim>(op.pr)});
+        {static_cast<memory::dim>(pt), static_cast<memory::dim>(pl)},
+        {static_cast<memory::dim>(pb), static_cast<memory::dim>(pr)});
     dnnl::convolution_forward::primitive_desc pd(d, attr, eng);
     if (x.get_desc() != pd.src_desc()) {
       memory moved(pd.src_desc(), eng);
@@ -220,35 +246,59 @@ void BuildPlan(Chain& c, size_t n, Plan& plan) {
     h = oh;
     w = ow;
     ch = outC;
+    if (last) {
+      // A fully convolutional chain returns its map as plain nhwc.
+      plan.outPerItem = h * w * ch;
+      plan.output.resize(n * plan.outPerItem);
+      plan.outputMem = memory({Dims4(n, ch, h, w), dt::f32, tag::nhwc}, eng, plan.output.data());
+      Step r;
+      r.prim = dnnl::reorder(x, plan.outputMem);
+      r.args = {{DNNL_ARG_FROM, x}, {DNNL_ARG_TO, plan.outputMem}};
+      plan.steps.push_back(std::move(r));
+    }
   }
 }
 
-// Runs one batch under the chain's lock; `pixels` is n x size x size x channels, raw (before rescale).
-std::string RunBatch(Chain& c, const std::vector<float>& pixels, size_t n, std::vector<float>& result) {
+// The plan for a chunk of `n` inputs of height x width, built on first use; least recently used out.
+Plan& PlanFor(Chain& c, size_t n, size_t height, size_t width) {
+  const PlanKey key{n, height, width};
+  auto it = c.plans.find(key);
+  if (it == c.plans.end()) {
+    if (c.plans.size() >= kMaxPlans) {
+      auto oldest = std::min_element(c.plans.begin(), c.plans.end(), [](const auto& a, const auto& b) {
+        return a.second->lastUse < b.second->lastUse;
+      });
+      c.plans.erase(oldest);
+    }
+    auto plan = std::make_unique<Plan>();
+    BuildPlan(c, n, height, width, *plan);
+    it = c.plans.emplace(key, std::move(plan)).first;
+  }
+  it->second->lastUse = ++c.uses;
+  return *it->second;
+}
+
+// Runs one batch under the chain's lock; `pixels` is n x height x width x channels, raw (before rescale).
+std::string RunBatch(Chain& c, const std::vector<float>& pixels, size_t n, size_t height, size_t width,
+                     std::vector<float>& result) {
   std::lock_guard<std::mutex> lock(c.mu);
   if (c.disposed) return "chain is disposed";
   try {
-    const size_t perFace = static_cast<size_t>(c.size) * c.size * c.channels;
-    result.resize(n * c.outDim);
-    dnnl::stream s(c.engine);
+    const size_t perItem = height * width * c.channels;
     for (size_t done = 0; done < n;) {
       size_t chunk = kMaxChunk;
       while (chunk > n - done) chunk >>= 1;
       // Small chunks run on one thread: waking OpenMP's team costs more than it saves (one face on two
       // threads measured 6x slower than on one). A plan always runs with the count it was built with.
       omp_set_num_threads(chunk < kParallelBatch ? 1 : static_cast<int>(c.threads));
-      auto it = c.plans.find(chunk);
-      if (it == c.plans.end()) {
-        auto plan = std::make_unique<Plan>();
-        BuildPlan(c, chunk, *plan);
-        it = c.plans.emplace(chunk, std::move(plan)).first;
-      }
-      Plan& p = *it->second;
-      const float* in = pixels.data() + done * perFace;
-      for (size_t i = 0; i < chunk * perFace; i++) p.input[i] = in[i] * c.scale + c.offset;
+      Plan& p = PlanFor(c, chunk, height, width);
+      if (done == 0) result.resize(n * p.outPerItem);
+      const float* in = pixels.data() + done * perItem;
+      for (size_t i = 0; i < chunk * perItem; i++) p.input[i] = in[i] * c.scale + c.offset;
+      dnnl::stream s(c.engine);
       for (Step& step : p.steps) step.prim.execute(s, step.args);
       s.wait();
-      std::memcpy(result.data() + done * c.outDim, p.output.data(), chunk * c.outDim * sizeof(float));
+      std::memcpy(result.data() + done * p.outPerItem, p.output.data(), chunk * p.outPerItem * sizeof(float));
       done += chunk;
     }
   } catch (const dnnl::error& e) {
@@ -289,17 +339,19 @@ ChainRef* Unwrap(napi_env env, napi_value v) {
 }
 
 napi_value CreateChain(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 7) return Throw(env, "createChain expects 7 arguments");
+  if (argc != 8) return Throw(env, "createChain expects 8 arguments");
   auto chain = std::make_shared<Chain>();
   double scale = 1, offset = 0;
-  if (!GetU32(env, argv[0], &chain->size) || !GetU32(env, argv[1], &chain->channels) ||
-      !GetF64(env, argv[2], &scale) || !GetF64(env, argv[3], &offset) ||
-      !GetU32(env, argv[4], &chain->threads) || chain->threads == 0) {
-    return Throw(env, "createChain: size, channels, scale, offset and threads must be numbers");
+  if (!GetU32(env, argv[0], &chain->height) || !GetU32(env, argv[1], &chain->width) ||
+      !GetU32(env, argv[2], &chain->channels) || !GetF64(env, argv[3], &scale) ||
+      !GetF64(env, argv[4], &offset) || !GetU32(env, argv[5], &chain->threads) || chain->threads == 0 ||
+      chain->height == 0 || chain->width == 0 || chain->channels == 0) {
+    return Throw(env, "createChain: height, width, channels, scale, offset and threads must be positive numbers");
   }
+  napi_value metaArg = argv[6], tensorsArg = argv[7];
   chain->scale = static_cast<float>(scale);
   chain->offset = static_cast<float>(offset);
   bool is = false;
@@ -308,24 +360,24 @@ napi_value CreateChain(napi_env env, napi_callback_info info) {
   void* metaRaw = nullptr;
   napi_value ab;
   size_t off = 0;
-  if (napi_is_typedarray(env, argv[5], &is) != napi_ok || !is ||
-      napi_get_typedarray_info(env, argv[5], &type, &metaLength, &metaRaw, &ab, &off) != napi_ok ||
+  if (napi_is_typedarray(env, metaArg, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, metaArg, &type, &metaLength, &metaRaw, &ab, &off) != napi_ok ||
       type != napi_uint32_array || metaLength % kMetaPerOp != 0 || metaLength == 0) {
-    return Throw(env, "createChain: meta must be a Uint32Array of 13 numbers per op");
+    return Throw(env, "createChain: meta must be a Uint32Array of 10 numbers per op");
   }
   const uint32_t* meta = static_cast<const uint32_t*>(metaRaw);
   const size_t nOps = metaLength / kMetaPerOp;
   uint32_t nTensors = 0;
-  if (napi_get_array_length(env, argv[6], &nTensors) != napi_ok || nTensors != nOps * 3) {
+  if (napi_get_array_length(env, tensorsArg, &nTensors) != napi_ok || nTensors != nOps * 3) {
     return Throw(env, "createChain: tensors must be an array of 3 Float32Arrays per op");
   }
   uint32_t channels = chain->channels;
   for (size_t i = 0; i < nOps; i++) {
     const uint32_t* m = meta + i * kMetaPerOp;
-    Op op{m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11], m[12], {}, {}, {}};
+    Op op{m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], {}, {}, {}};
     const bool lastOp = i + 1 == nOps;
-    if (op.kind > 2 || op.act > 2 || op.inC != channels || op.sh == 0 || op.sw == 0 || op.dm == 0 ||
-        (op.kind == 2) != lastOp) {
+    if (op.kind > 2 || op.act > 2 || op.same > 1 || op.inC != channels || op.sh == 0 || op.sw == 0 ||
+        op.kh == 0 || op.kw == 0 || op.dm == 0 || (op.kind == 2 && !lastOp)) {
       return Throw(env, "createChain: op " + std::to_string(i) +
                             " is malformed, does not follow its input, or is a dense layer not at the end");
     }
@@ -339,7 +391,7 @@ napi_value CreateChain(napi_env env, napi_callback_info info) {
       napi_value el;
       const float* data = nullptr;
       size_t len = 0;
-      if (napi_get_element(env, argv[6], static_cast<uint32_t>(i * 3 + t), &el) != napi_ok ||
+      if (napi_get_element(env, tensorsArg, static_cast<uint32_t>(i * 3 + t), &el) != napi_ok ||
           !GetFloats(env, el, &data, &len) || len != expected[t]) {
         return Throw(env, "createChain: op " + std::to_string(i) + " tensor " + std::to_string(t) +
                               " must be a Float32Array of " + std::to_string(expected[t]));
@@ -349,10 +401,9 @@ napi_value CreateChain(napi_env env, napi_callback_info info) {
     channels = static_cast<uint32_t>(outC);
     chain->ops.push_back(std::move(op));
   }
-  chain->outDim = channels;
-  // Build the batch-1 plan now so that a chain oneDNN rejects fails here, not on first use.
-  std::vector<float> probe(static_cast<size_t>(chain->size) * chain->size * chain->channels), out;
-  std::string err = RunBatch(*chain, probe, 1, out);
+  // Build the batch-1 plan of the nominal size now, so that a chain oneDNN rejects fails here.
+  std::vector<float> probe(static_cast<size_t>(chain->height) * chain->width * chain->channels), out;
+  std::string err = RunBatch(*chain, probe, 1, chain->height, chain->width, out);
   if (!err.empty()) return Throw(env, "createChain: " + err);
   napi_value name;
   napi_create_string_utf8(env, "onednn-chain", NAPI_AUTO_LENGTH, &name);
@@ -385,7 +436,7 @@ void WorkerLoop(Chain* c) {
       job = c->worker.queue.front();
       c->worker.queue.pop_front();
     }
-    job->error = RunBatch(*c, job->pixels, job->n, job->result);
+    job->error = RunBatch(*c, job->pixels, job->n, job->height, job->width, job->result);
     napi_call_threadsafe_function(c->worker.done, job, napi_tsfn_blocking);
   }
 }
@@ -432,25 +483,28 @@ void Shutdown(Chain& c) {
 }
 
 napi_value Run(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  ChainRef* ref = argc == 3 ? Unwrap(env, argv[0]) : nullptr;
-  if (ref == nullptr) return Throw(env, "run expects (chain, pixels, n)");
+  ChainRef* ref = argc == 5 ? Unwrap(env, argv[0]) : nullptr;
+  if (ref == nullptr) return Throw(env, "run expects (chain, pixels, n, height, width)");
   const float* data = nullptr;
   size_t len = 0;
-  uint32_t n = 0;
-  if (!GetFloats(env, argv[1], &data, &len) || !GetU32(env, argv[2], &n) || n == 0) {
-    return Throw(env, "run: pixels must be a Float32Array and n a positive integer");
+  uint32_t n = 0, height = 0, width = 0;
+  if (!GetFloats(env, argv[1], &data, &len) || !GetU32(env, argv[2], &n) || n == 0 ||
+      !GetU32(env, argv[3], &height) || !GetU32(env, argv[4], &width) || height == 0 || width == 0) {
+    return Throw(env, "run: pixels must be a Float32Array and n, height and width positive integers");
   }
   Chain& c = **ref;
-  if (len != static_cast<size_t>(n) * c.size * c.size * c.channels) {
+  if (len != static_cast<size_t>(n) * height * width * c.channels) {
     return Throw(env, "run: pixels hold " + std::to_string(len) + " floats, expected n x " +
-                          std::to_string(c.size) + " x " + std::to_string(c.size) + " x " +
+                          std::to_string(height) + " x " + std::to_string(width) + " x " +
                           std::to_string(c.channels));
   }
   auto* job = new Job();
   job->n = n;
+  job->height = height;
+  job->width = width;
   job->pixels.assign(data, data + len);
   napi_value promise;
   napi_create_promise(env, &job->deferred, &promise);

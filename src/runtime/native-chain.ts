@@ -42,7 +42,8 @@ type Handle = { readonly __nativeChain: unique symbol };
 
 interface Addon {
   createChain(
-    size: number,
+    height: number,
+    width: number,
     channels: number,
     scale: number,
     offset: number,
@@ -50,7 +51,7 @@ interface Addon {
     meta: Uint32Array,
     tensors: Float32Array[],
   ): Handle;
-  run(chain: Handle, pixels: Float32Array, n: number): Promise<Float32Array>;
+  run(chain: Handle, pixels: Float32Array, n: number, height: number, width: number): Promise<Float32Array>;
   dispose(chain: Handle): void;
 }
 
@@ -91,14 +92,19 @@ export function nativeAddon(path = NATIVE_ADDON_PATH): Addon {
 }
 
 export interface NativeChain {
-  /** Side of the square input, its channels, and the output dimension. */
-  readonly inputSize: number;
+  /** The model's input height and width (null: any, for a fully convolutional net), and channels. */
+  readonly inputHeight: number | null;
+  readonly inputWidth: number | null;
   readonly channels: number;
+  /** Output channels: the embedding dimension of a net ending in Dense, else the output map's channels. */
   readonly dim: number;
   /** Threads oneDNN runs this chain on (one worker thread, plus OpenMP helpers beyond 1). */
   readonly threads: number;
-  /** Raw pixels [n, S, S, C] (before the model's Rescaling) → un-normalised outputs [n, D], off the JS thread. */
-  run(pixels: Float32Array, n: number): Promise<Float32Array>;
+  /**
+   * Raw pixels [n, H, W, C] (before the model's Rescaling) → un-normalised outputs, off the JS thread:
+   * [n, D] for a net ending in Dense, else the output maps [n, h, w, D]. H and W default to the model's.
+   */
+  run(pixels: Float32Array, n: number, height?: number, width?: number): Promise<Float32Array>;
   /** Releases the native runtimes; later runs reject. */
   dispose(): void;
 }
@@ -111,25 +117,47 @@ const ACTIVATION = { linear: 0, relu: 1, prelu: 2 } as const;
  * Compiles a chain-shaped layers model (BN already folded) for the addon. UnsupportedLayerError for
  * models it cannot express (the caller keeps tfjs), NativeUnavailableError when the addon is missing.
  */
-export function compileNativeChain(model: tf.LayersModel, threads = 1, addon = nativeAddon()): NativeChain {
+export function compileNativeChain(
+  model: tf.LayersModel,
+  threads = 1,
+  addon = nativeAddon(),
+  /** Input side the load-time probe uses where the model accepts any size. */
+  nominalSide = 64,
+): NativeChain {
   const inShape = model.inputs[0].shape;
-  if (inShape.length !== 4 || inShape[1] !== inShape[2]) {
+  if (inShape.length !== 4 || typeof inShape[3] !== 'number') {
     throw new UnsupportedLayerError(`input shape ${JSON.stringify(inShape)}`, WHO);
   }
-  const size = inShape[1] as number;
-  const channels = inShape[3] as number;
+  const inputHeight = inShape[1] ?? null;
+  const inputWidth = inShape[2] ?? null;
+  const channels = inShape[3];
   const steps = chainSteps(model, WHO);
   try {
     const { scale, offset, meta, tensors, dim } = layout(steps);
-    const handle = addon.createChain(size, channels, scale, offset, threads, meta, tensors);
+    const handle = addon.createChain(
+      inputHeight ?? nominalSide,
+      inputWidth ?? nominalSide,
+      channels,
+      scale,
+      offset,
+      threads,
+      meta,
+      tensors,
+    );
     let disposed = false;
     return {
-      inputSize: size,
+      inputHeight,
+      inputWidth,
       channels,
       dim,
       threads,
-      run: (pixels, n) =>
-        disposed ? Promise.reject(new Error('native chain is disposed')) : addon.run(handle, pixels, n),
+      run: (pixels, n, height = inputHeight ?? undefined, width = inputWidth ?? undefined) => {
+        if (disposed) return Promise.reject(new Error('native chain is disposed'));
+        if (height === undefined || width === undefined) {
+          throw new RangeError('native chain: this model takes any input size; pass height and width');
+        }
+        return addon.run(handle, pixels, n, height, width);
+      },
       dispose: () => {
         if (disposed) return;
         disposed = true;
@@ -141,7 +169,7 @@ export function compileNativeChain(model: tf.LayersModel, threads = 1, addon = n
   }
 }
 
-/** The addon's flat form: 13 numbers per op and 3 tensors per op in tfjs' own layouts (onednn_chain.cc). */
+/** The addon's flat form: 10 numbers and 3 tensors per op, in tfjs' own layouts (onednn_chain.cc). */
 function layout(steps: readonly ChainStep[]): {
   scale: number;
   offset: number;
@@ -171,10 +199,11 @@ function layout(steps: readonly ChainStep[]): {
     const outC = kernel.shape.at(-1)! * (step.kind === 'depthwise' ? inC : 1);
     const bias = maybeBias ? (maybeBias.dataSync() as Float32Array) : new Float32Array(outC);
     const alpha = step.alpha ? (step.alpha.dataSync() as Float32Array) : new Float32Array(0);
+    dim = outC;
     if (step.kind === 'dense') {
-      meta.push(OP_KIND.dense, 1, 1, 1, 1, 0, 0, 0, 0, inC, outC, 1, ACTIVATION[step.activation]);
+      if (i !== steps.length - 1) throw new UnsupportedLayerError('a Dense layer before the last layer', WHO);
+      meta.push(OP_KIND.dense, 1, 1, 1, 1, 0, inC, outC, 1, ACTIVATION[step.activation]);
       tensors.push(kernel.dataSync() as Float32Array, bias, alpha);
-      dim = outC;
       return;
     }
     const dilation = step.config.dilationRate ?? 1;
@@ -183,22 +212,22 @@ function layout(steps: readonly ChainStep[]): {
     }
     const [kh, kw] = kernel.shape as number[];
     const [sh, sw] = step.config.strides ?? [1, 1];
-    const [h, w] = step.inputShape.slice(1, 3);
-    const [pt, pb] = step.config.padding === 'same' ? samePadding(h, kh, sh) : [0, 0];
-    const [pl, pr] = step.config.padding === 'same' ? samePadding(w, kw, sw) : [0, 0];
+    const same = step.config.padding === 'same' ? 1 : 0;
     const depthMultiplier = step.kind === 'depthwise' ? (kernel.shape[3] ?? 1) : 1;
-    meta.push(OP_KIND[step.kind], kh, kw, sh, sw, pt, pr, pb, pl, inC, outC, depthMultiplier);
-    meta.push(ACTIVATION[step.activation]);
+    meta.push(
+      OP_KIND[step.kind],
+      kh,
+      kw,
+      sh,
+      sw,
+      same,
+      inC,
+      outC,
+      depthMultiplier,
+      ACTIVATION[step.activation],
+    );
     tensors.push(kernel.dataSync() as Float32Array, bias, alpha);
   });
-  if (dim === 0) throw new UnsupportedLayerError('a chain that does not end in a Dense layer', WHO);
+  if (meta.length === 0) throw new UnsupportedLayerError('a chain without a convolution or Dense layer', WHO);
   return { scale, offset, meta: Uint32Array.from(meta), tensors, dim };
-}
-
-/** TensorFlow's 'same' padding along one axis: [before, after], the odd pixel after. */
-export function samePadding(size: number, kernel: number, stride: number): [number, number] {
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + kernel - size, 0);
-  const before = Math.floor(total / 2);
-  return [before, total - before];
 }

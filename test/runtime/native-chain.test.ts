@@ -17,7 +17,6 @@ import {
   NATIVE_ADDON_PATH,
   parseNativeEmbedMode,
   parseNativeThreads,
-  samePadding,
 } from '../../src/runtime/native-chain.ts';
 
 /**
@@ -71,14 +70,6 @@ function randomPixels(count: number, seed: number): Float32Array {
   return tf.tidy(() => tf.randomUniform([count], 0, 255, 'float32', seed).dataSync() as Float32Array);
 }
 
-test("TensorFlow's 'same' padding: the odd pixel goes after", () => {
-  assert.deepEqual(samePadding(32, 3, 1), [1, 1]);
-  assert.deepEqual(samePadding(32, 3, 2), [0, 1]);
-  assert.deepEqual(samePadding(15, 3, 2), [1, 1]);
-  assert.deepEqual(samePadding(4, 4, 1), [1, 2]);
-  assert.deepEqual(samePadding(8, 1, 1), [0, 0]);
-});
-
 test('native chain computes what the fused tfjs chain computes (32 and 24 px students, 1 and 2 threads)', async () => {
   for (const [size, threads] of [
     [32, 1],
@@ -86,7 +77,8 @@ test('native chain computes what the fused tfjs chain computes (32 and 24 px stu
   ] as const) {
     const model = trainedLikeFoldedStudent(size, size);
     const chain = compileNativeChain(model, threads);
-    assert.equal(chain.inputSize, size);
+    assert.equal(chain.inputHeight, size);
+    assert.equal(chain.inputWidth, size);
     assert.equal(chain.dim, 128);
     assert.equal(chain.threads, threads);
     // 1 and 5 run on one thread whatever the count; 16 and up on `threads`; 40 and 100 as chunks
@@ -135,6 +127,44 @@ test('native chain handles ReLU, stride-2 same padding on odd sizes, depth multi
   model.dispose();
 });
 
+test('a fully convolutional chain (any input size, ending in a conv) returns its output maps', async () => {
+  // The small-face detector's shape: strided stem, 5x5 depthwise, 1x1 head; sides multiples of 8.
+  const input = tf.input({ shape: [null, null, 3] });
+  let x = tf.layers.rescaling({ scale: 1 / 127.5, offset: -1 }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .depthwiseConv2d({ kernelSize: 5, strides: 2, padding: 'same', useBias: true })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
+  const output = tf.layers.conv2d({ filters: 4, kernelSize: 1 }).apply(x) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: output });
+  const chain = compileNativeChain(model, 2);
+  assert.equal(chain.inputHeight, null);
+  assert.equal(chain.inputWidth, null);
+  assert.equal(chain.dim, 4);
+  assert.throws(() => chain.run(new Float32Array(8 * 8 * 3), 1), /pass height and width/);
+  for (const [n, h, w] of [
+    [1, 8, 8],
+    [3, 24, 40],
+    [20, 16, 16],
+    [3, 24, 40],
+  ] as const) {
+    const pixels = randomPixels(n * h * w * 3, h * w + n);
+    const fused = fuseChain(model);
+    const y = tf.tidy(() => fused.predict(tf.tensor4d(pixels, [n, h, w, 3])));
+    assert.deepEqual(y.shape, [n, h / 4, w / 4, 4]);
+    const expected = y.dataSync() as Float32Array;
+    y.dispose();
+    fused.dispose();
+    const diff = relativeDiff(expected, await chain.run(pixels, n, h, w));
+    assert.ok(diff < 1e-5, `${n} x ${h}x${w}: relative diff ${diff}`);
+  }
+  chain.dispose();
+  model.dispose();
+});
+
 test('models the native runtime cannot express are UnsupportedLayerError (the caller keeps tfjs)', () => {
   const unfolded = createStudentNet({ inputSize: 32, seed: 1 });
   assert.throws(
@@ -159,7 +189,7 @@ test('bad calls fail with a message naming the problem; a disposed chain rejects
   const model = trainedLikeFoldedStudent(32, 5);
   const chain = compileNativeChain(model);
   assert.throws(() => chain.run(new Float32Array(10), 1), /pixels hold 10 floats, expected n x 32 x 32 x 3/);
-  assert.throws(() => chain.run(new Float32Array(0), 0), /n a positive integer/);
+  assert.throws(() => chain.run(new Float32Array(0), 0), /n, height and width positive integers/);
   chain.dispose();
   chain.dispose(); // idempotent
   await assert.rejects(chain.run(new Float32Array(32 * 32 * 3), 1), /disposed/);

@@ -117,8 +117,8 @@ export class StudentEmbedder implements FaceEmbedder {
    */
   async useNative(chain: NativeChain): Promise<void> {
     try {
-      if (chain.inputSize !== this.inputSize || chain.dim !== this.dim) {
-        throw new Error(`native chain maps ${chain.inputSize} px to ${chain.dim}-d, the model ${this.inputSize} px to ${this.dim}-d`);
+      if (chain.inputHeight !== this.inputSize || chain.inputWidth !== this.inputSize || chain.dim !== this.dim) {
+        throw new Error(`native chain maps ${chain.inputHeight}x${chain.inputWidth} px to ${chain.dim}-d, the model ${this.inputSize} px to ${this.dim}-d`);
       }
       const crops = randomRgbImages(32, this.inputSize, 'native-parity');
       const expected = await this.embed(crops);
