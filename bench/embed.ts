@@ -2,7 +2,7 @@
  * Embedding throughput, student vs teacher, in one process on the chosen backend:
  *   npm run bench:embed [-- --model student,<dir>,teacher] [--batch 256] [--json out.json]
  * Without --model the student and the teacher run, and where the student runs on the native runtime
- * (runtime/native-chain.ts) also `student@tfjs`: the same student with BRIDGEFACE_NATIVE_EMBED=off.
+ * (runtime/native-chain.ts) also `student@tfjs`: the same student with BRIDGEFACE_NATIVE=off.
  * A spec's `@tfjs` suffix does that for any student. Every model's ratio to the last one is printed. Faces/s counts whole `embed()` calls on face crops
  * already at the model's input size (what the embed worker receives), batched and single-face.
  * Each result also carries the model's multiply-accumulates per face (counted from the kernels tfjs
@@ -84,16 +84,16 @@ async function bytesOf(spec: string): Promise<number> {
   return bytes;
 }
 
-/** Runs `load` with BRIDGEFACE_NATIVE_EMBED=off (tfjs) when asked, restoring the variable after. */
+/** Runs `load` with BRIDGEFACE_NATIVE=off (tfjs) when asked, restoring the variable after. */
 async function loadWith<T>(tfjsOnly: boolean, load: () => Promise<T>): Promise<T> {
   if (!tfjsOnly) return load();
-  const saved = process.env.BRIDGEFACE_NATIVE_EMBED;
-  process.env.BRIDGEFACE_NATIVE_EMBED = 'off';
+  const saved = process.env.BRIDGEFACE_NATIVE;
+  process.env.BRIDGEFACE_NATIVE = 'off';
   try {
     return await load();
   } finally {
-    if (saved === undefined) delete process.env.BRIDGEFACE_NATIVE_EMBED;
-    else process.env.BRIDGEFACE_NATIVE_EMBED = saved;
+    if (saved === undefined) delete process.env.BRIDGEFACE_NATIVE;
+    else process.env.BRIDGEFACE_NATIVE = saved;
   }
 }
 

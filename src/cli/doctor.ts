@@ -11,13 +11,13 @@ import {
 import { redisConfigFromEnv } from '../config/load-config.ts';
 import { createRedisClient, describeRedis, type RedisClient } from '../store/redis-connection.ts';
 import { initBackend, type BackendInfo } from '../runtime/backend.ts';
-import { nativeEmbedSetting, nativeThreadsSetting } from '../config/environment.ts';
+import { nativeSetting, nativeThreadsSetting } from '../config/environment.ts';
 import {
   nativeAddon,
   NATIVE_ADDON_PATH,
-  parseNativeEmbedMode,
+  parseNativeMode,
   parseNativeThreads,
-  type NativeEmbedMode,
+  type NativeMode,
 } from '../runtime/native-chain.ts';
 
 export interface ModelFileStatus {
@@ -38,19 +38,19 @@ export interface DoctorReport {
   };
   readonly models: readonly ModelFileStatus[];
   /** The student's native runtime (runtime/native-chain.ts): whether it loads, and the settings. */
-  readonly nativeEmbed: {
+  readonly native: {
     readonly path: string;
     readonly available: boolean;
-    readonly mode?: NativeEmbedMode;
+    readonly mode?: NativeMode;
     readonly threads?: number;
     readonly error?: string;
   };
 }
 
-function checkNativeEmbed(): DoctorReport['nativeEmbed'] {
+function checkNative(): DoctorReport['native'] {
   const path = NATIVE_ADDON_PATH;
   try {
-    const mode = parseNativeEmbedMode(nativeEmbedSetting());
+    const mode = parseNativeMode(nativeSetting());
     const threads = parseNativeThreads(nativeThreadsSetting());
     try {
       nativeAddon();
@@ -131,5 +131,5 @@ export async function runDoctor(): Promise<DoctorReport> {
     checkRedis(),
     Promise.all(modelChecks),
   ]);
-  return { backend, ffmpeg: ffmpeg ?? null, redis, models, nativeEmbed: checkNativeEmbed() };
+  return { backend, ffmpeg: ffmpeg ?? null, redis, models, native: checkNative() };
 }

@@ -72,9 +72,9 @@ export function wasmThreadsSetting(env: Env = process.env): string | undefined {
   return value(env, 'BRIDGEFACE_WASM_THREADS');
 }
 
-/** BRIDGEFACE_NATIVE_EMBED: `auto`, `on` or `off` for the student's native runtime (runtime/native-chain.ts). */
-export function nativeEmbedSetting(env: Env = process.env): string | undefined {
-  return value(env, 'BRIDGEFACE_NATIVE_EMBED');
+/** BRIDGEFACE_NATIVE: `auto`, `on` or `off` for the student's native runtime (runtime/native-chain.ts). */
+export function nativeSetting(env: Env = process.env): string | undefined {
+  return value(env, 'BRIDGEFACE_NATIVE');
 }
 
 /** BRIDGEFACE_NATIVE_THREADS: threads of the native student runtime (validated by runtime/native-chain.ts). */

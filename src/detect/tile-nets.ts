@@ -11,6 +11,7 @@ import {
 import { loadModelFromDir } from '../models/student/model-io.ts';
 import { smallFaceModelDir } from '../models/model-paths.ts';
 import { foldBatchNorm } from '../runtime/fold-batch-norm.ts';
+import { adoptNativeChain, type NativeChain } from '../runtime/native-chain.ts';
 import { decodeCentreHeatmap } from './small-face-decode.ts';
 import {
   SMALL_FACE_ALIGN,
@@ -30,6 +31,8 @@ export interface TileNet {
   /** When set, tiles must be exactly this square size (SSD's fixed 512 input). */
   readonly fixedInput?: number;
   run(batch: tf.Tensor4D, scoreThreshold: number): Promise<GridDetection[][]>;
+  /** Where the net runs, for reports: `onednn` (native); unset: the tfjs backend. */
+  readonly runtime?: 'onednn' | 'tfjs';
   dispose(): void;
 }
 
@@ -45,6 +48,15 @@ async function decodePerTile(
   } finally {
     out.dispose();
   }
+  return splitPerTile(raw, n, decode);
+}
+
+/** Decodes each of `n` tiles' equal slices of a batch's head output. */
+function splitPerTile(
+  raw: Float32Array,
+  n: number,
+  decode: (raw: Float32Array) => GridDetection[],
+): GridDetection[][] {
   const per = raw.length / n;
   return Array.from({ length: n }, (_, i) => decode(raw.subarray(i * per, (i + 1) * per)));
 }
@@ -136,7 +148,9 @@ export function smallFaceBoxToDetector(box: Box): Box {
 
 /**
  * BridgeFace's small-face net (small-face-net.ts), trained by `bridgeface train-detector`: fully
- * convolutional, any input whose sides are multiples of 8, BatchNorm folded at load.
+ * convolutional, any input whose sides are multiples of 8, BatchNorm folded at load. Where the native
+ * runtime is available (runtime/native-chain.ts, BRIDGEFACE_NATIVE) it runs on oneDNN's kernels after a
+ * check against tfjs on random tiles; the tfjs backend still cuts the tiles.
  */
 export async function createSmallFaceTileNet(modelDir = smallFaceModelDir()): Promise<TileNet> {
   const trained = await loadModelFromDir(modelDir);
@@ -146,11 +160,22 @@ export async function createSmallFaceTileNet(modelDir = smallFaceModelDir()): Pr
   } finally {
     trained.dispose();
   }
+  let native: NativeChain | undefined;
+  try {
+    await adoptNativeChain(net, 'the small-face detector', async (chain) => {
+      await checkAgainstTfjs(net, chain);
+      native = chain;
+    });
+  } catch (err) {
+    net.dispose();
+    throw err;
+  }
   let disposed = false;
   return {
     align: SMALL_FACE_ALIGN,
+    runtime: native ? 'onednn' : 'tfjs',
     async run(batch, scoreThreshold) {
-      const [, h, w] = batch.shape;
+      const [n, h, w] = batch.shape;
       const options = {
         gridWidth: w / SMALL_FACE_STRIDE,
         gridHeight: h / SMALL_FACE_STRIDE,
@@ -158,15 +183,56 @@ export async function createSmallFaceTileNet(modelDir = smallFaceModelDir()): Pr
         referenceSide: SMALL_FACE_REFERENCE_SIDE,
         scoreThreshold,
       };
+      const decode = (raw: Float32Array): GridDetection[] =>
+        decodeCentreHeatmap(raw, options).map((d) => ({ ...d, box: smallFaceBoxToDetector(d.box) }));
+      if (native) {
+        const pixels = await batch.data();
+        const raw = await native.run(
+          pixels instanceof Float32Array ? pixels : Float32Array.from(pixels),
+          n,
+          h,
+          w,
+        );
+        return splitPerTile(raw, n, decode);
+      }
       return decodePerTile(
         tf.tidy(() => net.predict(batch) as tf.Tensor4D),
-        (raw) => decodeCentreHeatmap(raw, options).map((d) => ({ ...d, box: smallFaceBoxToDetector(d.box) })),
+        decode,
       );
     },
     dispose() {
       if (disposed) return;
       disposed = true;
+      native?.dispose();
       net.dispose();
     },
   };
+}
+
+/** Largest relative difference between the native and tfjs head outputs accepted at load. */
+export const NATIVE_DETECTOR_TOLERANCE = 1e-4;
+
+/** Runs two random 64x64 tiles through both runtimes; throws (disposing `chain`) when they differ. */
+async function checkAgainstTfjs(net: tf.LayersModel, chain: NativeChain): Promise<void> {
+  try {
+    const x = tf.randomUniform([2, 64, 64, 3], 0, 255, 'float32', 7);
+    const expected = tf.tidy(() => (net.predict(x) as tf.Tensor).dataSync() as Float32Array);
+    const pixels = x.dataSync() as Float32Array;
+    x.dispose();
+    const got = await chain.run(pixels, 2, 64, 64);
+    let diff = 0;
+    let scale = 0;
+    for (let i = 0; i < expected.length; i++) {
+      diff = Math.max(diff, Math.abs(expected[i]! - (got[i] ?? NaN)));
+      scale = Math.max(scale, Math.abs(expected[i]!));
+    }
+    if (got.length !== expected.length || !(diff <= NATIVE_DETECTOR_TOLERANCE * scale)) {
+      throw new Error(
+        `native detector outputs differ from tfjs' (relative ${(diff / scale).toExponential(2)})`,
+      );
+    }
+  } catch (err) {
+    chain.dispose();
+    throw err;
+  }
 }

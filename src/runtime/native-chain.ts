@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs';
-import { parseIntegerSetting } from '../config/environment.ts';
+import { nativeSetting, nativeThreadsSetting, parseIntegerSetting } from '../config/environment.ts';
+import { log } from '../util/log.ts';
+import { initBackend } from './backend.ts';
 import { chainSteps, UnsupportedLayerError, type ChainStep } from './chain-steps.ts';
 
 /**
@@ -15,18 +17,18 @@ import { chainSteps, UnsupportedLayerError, type ChainStep } from './chain-steps
  *
  * The addon is optional: `npm install` builds it where Debian's libdnnl-dev is installed and carries on
  * without it (`npm run build:native` rebuilds it and fails loudly). Whether a loaded student uses it is
- * BRIDGEFACE_NATIVE_EMBED (`auto`, `on` or `off`); each use is first checked against the tfjs path
+ * BRIDGEFACE_NATIVE (`auto`, `on` or `off`); each use is first checked against the tfjs path
  * (models/student/student-embedder.ts).
  */
-export type NativeEmbedMode = 'auto' | 'on' | 'off';
+export type NativeMode = 'auto' | 'on' | 'off';
 
-export const NATIVE_EMBED_MODES: readonly NativeEmbedMode[] = ['auto', 'on', 'off'];
+export const NATIVE_MODES: readonly NativeMode[] = ['auto', 'on', 'off'];
 
-/** Parses BRIDGEFACE_NATIVE_EMBED: unset/empty is `auto`. */
-export function parseNativeEmbedMode(value: string | undefined): NativeEmbedMode {
+/** Parses BRIDGEFACE_NATIVE: unset/empty is `auto`. */
+export function parseNativeMode(value: string | undefined): NativeMode {
   if (value === undefined || value === '') return 'auto';
-  if ((NATIVE_EMBED_MODES as readonly string[]).includes(value)) return value as NativeEmbedMode;
-  throw new Error(`BRIDGEFACE_NATIVE_EMBED=${value} is not one of: ${NATIVE_EMBED_MODES.join(', ')}`);
+  if ((NATIVE_MODES as readonly string[]).includes(value)) return value as NativeMode;
+  throw new Error(`BRIDGEFACE_NATIVE=${value} is not one of: ${NATIVE_MODES.join(', ')}`);
 }
 
 /** Most threads BRIDGEFACE_NATIVE_THREADS accepts. */
@@ -230,4 +232,50 @@ function layout(steps: readonly ChainStep[]): {
   });
   if (meta.length === 0) throw new UnsupportedLayerError('a chain without a convolution or Dense layer', WHO);
   return { scale, offset, meta: Uint32Array.from(meta), tensors, dim };
+}
+
+export interface NativeSelection {
+  /** @defaultValue BRIDGEFACE_NATIVE, else `auto` */
+  readonly mode?: NativeMode;
+  /** @defaultValue BRIDGEFACE_NATIVE_THREADS, else 1 */
+  readonly threads?: number;
+}
+
+const noted = new Set<string>();
+
+/**
+ * The one rule for running a model natively: `off` never; `auto` where the addon is built and the tfjs
+ * backend is not a GPU (the native runtime was measured against wasm; a GPU backend keeps its models);
+ * `on` always, or an Error. `adopt` receives the compiled chain and must check it against the tfjs
+ * path, throwing (and disposing it) on a mismatch; `what` names the model in logs ("students",
+ * "the small-face detector"). Returns whether the model now runs natively.
+ */
+export async function adoptNativeChain(
+  model: tf.LayersModel,
+  what: string,
+  adopt: (chain: NativeChain) => Promise<void>,
+  selection: NativeSelection = {},
+): Promise<boolean> {
+  const mode = selection.mode ?? parseNativeMode(nativeSetting());
+  if (mode === 'off') return false;
+  if (mode === 'auto' && (await initBackend()).choice === 'tensorflow-gpu') return false;
+  const threads = selection.threads ?? parseNativeThreads(nativeThreadsSetting());
+  try {
+    await adopt(compileNativeChain(model, threads));
+    if (!noted.has(`on:${what}`))
+      log.info({ threads }, `${what} run on oneDNN's native CPU kernels (${threads} thread(s))`);
+    noted.add(`on:${what}`);
+    return true;
+  } catch (err) {
+    const reason = (err as Error).message;
+    if (mode === 'on') throw new Error(`BRIDGEFACE_NATIVE=on: ${what}: ${reason}`, { cause: err });
+    if (err instanceof NativeUnavailableError || err instanceof UnsupportedLayerError) {
+      // Not built is a normal setup: said once per process.
+      if (!noted.has(`off:${what}`)) log.info(`${what} run on tfjs: ${reason}`);
+      noted.add(`off:${what}`);
+    } else {
+      log.warn({ err: reason }, `${what} run on tfjs: the native runtime failed its check`);
+    }
+    return false;
+  }
 }

@@ -12,21 +12,21 @@ test('doctor reports backend, ffmpeg, redis and model files', async () => {
   for (const m of faceApi) assert.ok(m.present && m.bytes > 0, `${m.name} present`);
   assert.equal(typeof report.redis.reachable, 'boolean');
   // CI builds the native addon (.ci/run installs libdnnl-dev); the default mode is auto.
-  assert.equal(report.nativeEmbed.available, true, report.nativeEmbed.error);
-  assert.equal(report.nativeEmbed.mode, 'auto');
-  assert.equal(report.nativeEmbed.threads, 1);
+  assert.equal(report.native.available, true, report.native.error);
+  assert.equal(report.native.mode, 'auto');
+  assert.equal(report.native.threads, 1);
 });
 
-test('doctor names a bad BRIDGEFACE_NATIVE_EMBED instead of failing', async () => {
-  const saved = process.env.BRIDGEFACE_NATIVE_EMBED;
-  process.env.BRIDGEFACE_NATIVE_EMBED = 'fast';
+test('doctor names a bad BRIDGEFACE_NATIVE instead of failing', async () => {
+  const saved = process.env.BRIDGEFACE_NATIVE;
+  process.env.BRIDGEFACE_NATIVE = 'fast';
   try {
     const report = await runDoctor();
-    assert.equal(report.nativeEmbed.available, false);
-    assert.match(report.nativeEmbed.error ?? '', /BRIDGEFACE_NATIVE_EMBED=fast is not one of: auto, on, off/);
+    assert.equal(report.native.available, false);
+    assert.match(report.native.error ?? '', /BRIDGEFACE_NATIVE=fast is not one of: auto, on, off/);
   } finally {
-    if (saved === undefined) delete process.env.BRIDGEFACE_NATIVE_EMBED;
-    else process.env.BRIDGEFACE_NATIVE_EMBED = saved;
+    if (saved === undefined) delete process.env.BRIDGEFACE_NATIVE;
+    else process.env.BRIDGEFACE_NATIVE = saved;
   }
 });
 

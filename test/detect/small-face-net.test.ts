@@ -210,6 +210,45 @@ describe('createSmallFaceTileNet', () => {
     }
   });
 
+  it('runs on the native runtime where built, with the detections tfjs gives (BRIDGEFACE_NATIVE=off)', async () => {
+    const native = await createSmallFaceTileNet(dir);
+    const saved = process.env.BRIDGEFACE_NATIVE;
+    process.env.BRIDGEFACE_NATIVE = 'off';
+    let plain;
+    try {
+      plain = await createSmallFaceTileNet(dir);
+    } finally {
+      if (saved === undefined) delete process.env.BRIDGEFACE_NATIVE;
+      else process.env.BRIDGEFACE_NATIVE = saved;
+    }
+    assert.equal(native.runtime, 'onednn', 'CI builds the native addon (.ci/run installs libdnnl-dev)');
+    assert.equal(plain.runtime, 'tfjs');
+    for (const [n, h, w] of [
+      [3, 40, 56],
+      [1, 64, 64],
+    ] as const) {
+      const batch = noiseBatch(n, h, w, h + w);
+      try {
+        const a = await native.run(batch, 0.05);
+        const b = await plain.run(batch, 0.05);
+        assert.deepEqual(
+          a.map((d) => d.length),
+          b.map((d) => d.length),
+        );
+        a.forEach((dets, i) =>
+          dets.forEach((d, k) => {
+            assert.ok(Math.abs(d.score - b[i]![k]!.score) < 1e-4, `score ${d.score} vs ${b[i]![k]!.score}`);
+            assert.ok(Math.abs(d.box.x - b[i]![k]!.box.x) < 1e-3);
+          }),
+        );
+      } finally {
+        batch.dispose();
+      }
+    }
+    native.dispose();
+    plain.dispose();
+  });
+
   it('keeps numTensors flat across run calls and frees its weights on dispose', async () => {
     const base = tf.memory().numTensors;
     const net = await createSmallFaceTileNet(dir);

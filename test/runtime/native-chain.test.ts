@@ -15,7 +15,7 @@ import {
   compileNativeChain,
   nativeAddon,
   NATIVE_ADDON_PATH,
-  parseNativeEmbedMode,
+  parseNativeMode,
   parseNativeThreads,
 } from '../../src/runtime/native-chain.ts';
 
@@ -269,13 +269,13 @@ test('useNative refuses a chain whose embeddings differ, and the student stays o
   other.dispose();
 });
 
-test('BRIDGEFACE_NATIVE_EMBED and BRIDGEFACE_NATIVE_THREADS are validated', () => {
-  assert.equal(parseNativeEmbedMode(undefined), 'auto');
-  assert.equal(parseNativeEmbedMode(''), 'auto');
-  assert.equal(parseNativeEmbedMode('off'), 'off');
+test('BRIDGEFACE_NATIVE and BRIDGEFACE_NATIVE_THREADS are validated', () => {
+  assert.equal(parseNativeMode(undefined), 'auto');
+  assert.equal(parseNativeMode(''), 'auto');
+  assert.equal(parseNativeMode('off'), 'off');
   assert.throws(
-    () => parseNativeEmbedMode('yes'),
-    /BRIDGEFACE_NATIVE_EMBED=yes is not one of: auto, on, off/,
+    () => parseNativeMode('yes'),
+    /BRIDGEFACE_NATIVE=yes is not one of: auto, on, off/,
   );
   assert.equal(parseNativeThreads(undefined), 1);
   assert.equal(parseNativeThreads('2'), 2);

@@ -11,12 +11,12 @@ function formatReport(r: DoctorReport): string {
     );
     for (const s of r.backend.skipped) lines.push(`          skipped ${s.choice}: ${s.reason}`);
   }
-  const n = r.nativeEmbed;
+  const n = r.native;
   lines.push(
     n.available && n.mode !== 'off'
-      ? `native    students embed on oneDNN (BRIDGEFACE_NATIVE_EMBED=${n.mode}, ${n.threads} thread${n.threads === 1 ? '' : 's'})`
+      ? `native    students embed on oneDNN (BRIDGEFACE_NATIVE=${n.mode}, ${n.threads} thread${n.threads === 1 ? '' : 's'})`
       : n.available
-        ? 'native    oneDNN addon built; off (BRIDGEFACE_NATIVE_EMBED=off): students embed on tfjs'
+        ? 'native    oneDNN addon built; off (BRIDGEFACE_NATIVE=off): students embed on tfjs'
         : `native    ${n.mode === 'on' ? 'ERROR' : 'not available'}: ${n.error} (students embed on tfjs)`,
   );
   lines.push(
@@ -40,7 +40,7 @@ export function register(program: Command): void {
   program
     .command('doctor')
     .description('report the runtime: tfjs backend, native student runtime, FFmpeg, Redis, model files')
-    .option('--json', 'print the report as JSON (keys: backend, ffmpeg, redis, models, nativeEmbed)')
+    .option('--json', 'print the report as JSON (keys: backend, ffmpeg, redis, models, native)')
     .action(async (opts: { json?: boolean }) => {
       // The report says which backend was chosen and why: its log line would say it a second time.
       log.level = 'warn';

@@ -1,18 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { nativeEmbedSetting, nativeThreadsSetting } from '../../config/environment.ts';
 import { randomRgbImages, type RgbImage } from '../../image/rgb-image.ts';
 import { initBackend } from '../../runtime/backend.ts';
 import { foldBatchNorm as foldBatchNormPass } from '../../runtime/fold-batch-norm.ts';
 import { fuseChain, UnsupportedLayerError, type FusedChain } from '../../runtime/fused-chain.ts';
-import {
-  compileNativeChain,
-  NativeUnavailableError,
-  parseNativeEmbedMode,
-  parseNativeThreads,
-  type NativeChain,
-  type NativeEmbedMode,
-} from '../../runtime/native-chain.ts';
-import { log } from '../../util/log.ts';
+import { adoptNativeChain, type NativeChain, type NativeMode } from '../../runtime/native-chain.ts';
 import type { FaceEmbedder } from '../embedder.ts';
 import { loadModelFromDir, saveModelToDir, type WeightQuantization } from './model-io.ts';
 import { packImages, toStudentInput } from './preprocess.ts';
@@ -28,7 +19,7 @@ import { packImages, toStudentInput } from './preprocess.ts';
  * forward pass ~2x, a whole embed() 1.0-1.3x faster on wasm); models it cannot fuse keep the graph.
  *
  * A loaded student runs on oneDNN's native CPU kernels instead where the optional addon is built
- * (runtime/native-chain.ts; BRIDGEFACE_NATIVE_EMBED, 3-4x faster per core than wasm), after checking
+ * (runtime/native-chain.ts; BRIDGEFACE_NATIVE, 3-4x faster per core than wasm), after checking
  * on random crops that both runtimes give the same embeddings.
  */
 export type BatchNormFolder = (model: tf.LayersModel) => tf.LayersModel | Promise<tf.LayersModel>;
@@ -52,9 +43,9 @@ export interface StudentEmbedderOptions {
 export interface LoadStudentOptions extends StudentEmbedderOptions {
   /**
    * Native runtime: `auto` uses it where the addon is built and the tfjs backend is not a GPU, `on`
-   * requires it, `off` keeps tfjs. @defaultValue BRIDGEFACE_NATIVE_EMBED, else `auto`
+   * requires it, `off` keeps tfjs. @defaultValue BRIDGEFACE_NATIVE, else `auto`
    */
-  readonly native?: NativeEmbedMode;
+  readonly native?: NativeMode;
   /** Threads of the native runtime. @defaultValue BRIDGEFACE_NATIVE_THREADS, else 1 */
   readonly nativeThreads?: number;
 }
@@ -195,7 +186,7 @@ function tryFuse(model: tf.LayersModel): FusedChain | undefined {
  * native runtime where `native` allows and it is available (see LoadStudentOptions).
  */
 export async function loadStudentEmbedder(dir: string, options: LoadStudentOptions = {}): Promise<StudentEmbedder> {
-  const backend = await initBackend();
+  await initBackend();
   let model = await loadModelFromDir(dir);
   const params = options.params ?? model.countParams();
   const fold = options.foldBatchNorm ?? foldBatchNormPass;
@@ -205,37 +196,16 @@ export async function loadStudentEmbedder(dir: string, options: LoadStudentOptio
     model = folded;
   }
   const embedder = new StudentEmbedder(model, { ...options, params });
-  const mode = options.native ?? parseNativeEmbedMode(nativeEmbedSetting());
-  // `auto` leaves a GPU backend's students on the GPU; the native runtime was measured against wasm.
-  if (mode === 'on' || (mode === 'auto' && backend.choice !== 'tensorflow-gpu')) {
-    const threads = options.nativeThreads ?? parseNativeThreads(nativeThreadsSetting());
-    try {
-      await embedder.useNative(compileNativeChain(embedder.layersModel, threads));
-      if (!nativeNoted) log.info({ threads }, `students embed on oneDNN's native CPU kernels (${threads} thread(s))`);
-      nativeNoted = true;
-    } catch (err) {
-      if (mode === 'on') {
-        embedder.dispose();
-        throw new Error(`BRIDGEFACE_NATIVE_EMBED=on: ${(err as Error).message}`, { cause: err });
-      }
-      noteTfjsFallback(embedder.name, err);
-    }
+  try {
+    await adoptNativeChain(embedder.layersModel, 'students', (chain) => embedder.useNative(chain), {
+      ...(options.native ? { mode: options.native } : {}),
+      ...(options.nativeThreads ? { threads: options.nativeThreads } : {}),
+    });
+  } catch (err) {
+    embedder.dispose();
+    throw err;
   }
   return embedder;
-}
-
-let fallbackNoted = false;
-let nativeNoted = false;
-
-/** `auto` falling back to tfjs: said once per process at info (not built is a normal setup), else warned. */
-function noteTfjsFallback(name: string, err: unknown): void {
-  const reason = (err as Error).message;
-  if (err instanceof NativeUnavailableError || err instanceof UnsupportedLayerError) {
-    if (!fallbackNoted) log.info({ model: name }, `student ${name} embeds on tfjs: ${reason}`);
-    fallbackNoted = true;
-  } else {
-    log.warn({ model: name, err: reason }, `student ${name} embeds on tfjs: the native runtime failed its check`);
-  }
 }
 
 /** Writes a reduced-precision copy of a student (float16 halves the file; uint8 quarters it). */
