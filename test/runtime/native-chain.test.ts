@@ -273,10 +273,7 @@ test('BRIDGEFACE_NATIVE and BRIDGEFACE_NATIVE_THREADS are validated', () => {
   assert.equal(parseNativeMode(undefined), 'auto');
   assert.equal(parseNativeMode(''), 'auto');
   assert.equal(parseNativeMode('off'), 'off');
-  assert.throws(
-    () => parseNativeMode('yes'),
-    /BRIDGEFACE_NATIVE=yes is not one of: auto, on, off/,
-  );
+  assert.throws(() => parseNativeMode('yes'), /BRIDGEFACE_NATIVE=yes is not one of: auto, on, off/);
   assert.equal(parseNativeThreads(undefined), 1);
   assert.equal(parseNativeThreads('2'), 2);
   assert.throws(() => parseNativeThreads('0'), /BRIDGEFACE_NATIVE_THREADS=0 is not an integer from 1 to 64/);
