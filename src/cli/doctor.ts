@@ -37,7 +37,7 @@ export interface DoctorReport {
     readonly error?: string;
   };
   readonly models: readonly ModelFileStatus[];
-  /** The student's native runtime (runtime/native-chain.ts): whether it loads, and the settings. */
+  /** The native runtime (runtime/native-chain.ts): whether it loads, and the settings. */
   readonly native: {
     readonly path: string;
     readonly available: boolean;
@@ -109,7 +109,7 @@ async function checkRedis(): Promise<DoctorReport['redis']> {
   }
 }
 
-/** Collects what a user's runtime offers: backend, native student runtime, FFmpeg, Redis, model files. */
+/** Collects what a user's runtime offers: backend, native runtime, FFmpeg, Redis, model files. */
 export async function runDoctor(): Promise<DoctorReport> {
   const backendPromise = initBackend().catch((err: unknown) => ({
     error: err instanceof Error ? err.message : String(err),

@@ -8,17 +8,17 @@ import { initBackend } from './backend.ts';
 import { chainSteps, UnsupportedLayerError, type ChainStep } from './chain-steps.ts';
 
 /**
- * The student's forward pass on oneDNN's native CPU kernels (native/onednn-chain, a small N-API addon
- * over Debian's libdnnl). tfjs' wasm backend is limited to 128-bit SIMD without fused multiply-add;
- * oneDNN generates its kernels at run time for the host (AVX2 with FMA, AVX-512 where present), the
- * same library PyTorch's CPU convolutions use. That is where the embedding speed limit lay
- * (docs/BENCHMARKS.md, issue 13). Only chain-shaped conv nets (runtime/chain-steps.ts) are compiled;
- * the teacher and everything else stay on tfjs.
+ * Chain-shaped conv nets (runtime/chain-steps.ts: the students, the small-face detector) on oneDNN's
+ * native CPU kernels (native/onednn-chain, a small N-API addon over Debian's libdnnl). tfjs' wasm
+ * backend is limited to 128-bit SIMD without fused multiply-add; oneDNN generates its kernels at run
+ * time for the host (AVX2 with FMA, AVX-512 where present), the same library PyTorch's CPU
+ * convolutions use. That is where the embedding speed limit lay (docs/BENCHMARKS.md, issue 13). The
+ * teacher and everything else stay on tfjs.
  *
  * The addon is optional: `npm install` builds it where Debian's libdnnl-dev is installed and carries on
- * without it (`npm run build:native` rebuilds it and fails loudly). Whether a loaded student uses it is
- * BRIDGEFACE_NATIVE (`auto`, `on` or `off`); each use is first checked against the tfjs path
- * (models/student/student-embedder.ts).
+ * without it (`npm run build:native` rebuilds it and fails loudly). Whether a model uses it is
+ * BRIDGEFACE_NATIVE (`auto`, `on` or `off`, adoptNativeChain below); each use is first checked against
+ * the tfjs path by its owner (models/student/student-embedder.ts, detect/tile-nets.ts).
  */
 export type NativeMode = 'auto' | 'on' | 'off';
 

@@ -14,10 +14,10 @@ function formatReport(r: DoctorReport): string {
   const n = r.native;
   lines.push(
     n.available && n.mode !== 'off'
-      ? `native    students embed on oneDNN (BRIDGEFACE_NATIVE=${n.mode}, ${n.threads} thread${n.threads === 1 ? '' : 's'})`
+      ? `native    students and the small-face detector run on oneDNN (BRIDGEFACE_NATIVE=${n.mode}, ${n.threads} thread${n.threads === 1 ? '' : 's'})`
       : n.available
-        ? 'native    oneDNN addon built; off (BRIDGEFACE_NATIVE=off): students embed on tfjs'
-        : `native    ${n.mode === 'on' ? 'ERROR' : 'not available'}: ${n.error} (students embed on tfjs)`,
+        ? 'native    oneDNN addon built; off (BRIDGEFACE_NATIVE=off): everything runs on tfjs'
+        : `native    ${n.mode === 'on' ? 'ERROR' : 'not available'}: ${n.error} (everything runs on tfjs)`,
   );
   lines.push(
     r.ffmpeg
@@ -39,7 +39,7 @@ function formatReport(r: DoctorReport): string {
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('report the runtime: tfjs backend, native student runtime, FFmpeg, Redis, model files')
+    .description('report the runtime: tfjs backend, native runtime, FFmpeg, Redis, model files')
     .option('--json', 'print the report as JSON (keys: backend, ffmpeg, redis, models, native)')
     .action(async (opts: { json?: boolean }) => {
       // The report says which backend was chosen and why: its log line would say it a second time.
