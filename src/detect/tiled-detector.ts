@@ -269,7 +269,11 @@ export class TiledDetector implements FaceDetector {
     let batches = 0;
     let inputPixels = 0;
     if (views.length > 0) {
-      const image = tf.tensor4d(frame.data, [1, frame.height, frame.width, 3], 'int32');
+      // float32 once per frame: cropAndResize casts an int32 image on every call (one per tile size,
+      // plus the verifier's), which cost more than the crops themselves.
+      const image = tf.tidy(() =>
+        tf.tensor4d(frame.data, [1, frame.height, frame.width, 3], 'int32').toFloat(),
+      );
       try {
         for (const group of groups.values()) {
           for (let i = 0; i < group.length; i += o.maxBatch) {
