@@ -40,12 +40,17 @@ export class FaceVerifier {
 
   /**
    * The detections that pass: small ones as they are, large ones the verifying net confirms. `image`
-   * is the frame as [1, H, W, 3] (the tiled detector's, already on the backend; not disposed here).
+   * is the frame as [1, H, W, 3] (the tiled detector's, already on the backend; not disposed here), or
+   * a getter called only when some detection needs checking.
    */
-  async verify(image: tf.Tensor4D, detections: readonly FaceDetection[]): Promise<FaceDetection[]> {
+  async verify(
+    image: tf.Tensor4D | (() => tf.Tensor4D),
+    detections: readonly FaceDetection[],
+  ): Promise<FaceDetection[]> {
     const { minSide } = this.options;
     const check = detections.filter((d) => Math.max(d.box.width, d.box.height) >= minSide);
     if (check.length === 0) return [...detections];
+    const frame = typeof image === 'function' ? image() : image;
     const input = this.options.input ?? 96;
     const context = this.options.context ?? 2.2;
     const views: View[] = check.map(({ box }) => {
@@ -61,7 +66,7 @@ export class FaceVerifier {
         inputHeight: input,
       };
     });
-    const batch = cropViewBatch(image, views, input, input);
+    const batch = cropViewBatch(frame, views, input, input);
     let perView;
     try {
       perView = await this.net.run(batch, this.options.scoreThreshold ?? 0.3);

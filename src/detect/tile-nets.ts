@@ -31,6 +31,17 @@ export interface TileNet {
   /** When set, tiles must be exactly this square size (SSD's fixed 512 input). */
   readonly fixedInput?: number;
   run(batch: tf.Tensor4D, scoreThreshold: number): Promise<GridDetection[][]>;
+  /**
+   * The same from tiles already in a float buffer [n, height, width, 3] (crop-views.ts'
+   * cropViewPixels); offered by nets that run natively, which then need no tfjs tensor at all.
+   */
+  runPixels?(
+    pixels: Float32Array,
+    n: number,
+    height: number,
+    width: number,
+    scoreThreshold: number,
+  ): Promise<GridDetection[][]>;
   /** Where the net runs, for reports: `onednn` (native); unset: the tfjs backend. */
   readonly runtime?: 'onednn' | 'tfjs';
   dispose(): void;
@@ -171,35 +182,46 @@ export async function createSmallFaceTileNet(modelDir = smallFaceModelDir()): Pr
     throw err;
   }
   let disposed = false;
-  return {
-    align: SMALL_FACE_ALIGN,
-    runtime: native ? 'onednn' : 'tfjs',
-    async run(batch, scoreThreshold) {
-      const [n, h, w] = batch.shape;
-      const options = {
+  const decoder =
+    (h: number, w: number, scoreThreshold: number) =>
+    (raw: Float32Array): GridDetection[] =>
+      decodeCentreHeatmap(raw, {
         gridWidth: w / SMALL_FACE_STRIDE,
         gridHeight: h / SMALL_FACE_STRIDE,
         stride: SMALL_FACE_STRIDE,
         referenceSide: SMALL_FACE_REFERENCE_SIDE,
         scoreThreshold,
-      };
-      const decode = (raw: Float32Array): GridDetection[] =>
-        decodeCentreHeatmap(raw, options).map((d) => ({ ...d, box: smallFaceBoxToDetector(d.box) }));
+      }).map((d) => ({ ...d, box: smallFaceBoxToDetector(d.box) }));
+  const runNative = async (
+    chain: NativeChain,
+    pixels: Float32Array,
+    n: number,
+    h: number,
+    w: number,
+    scoreThreshold: number,
+  ): Promise<GridDetection[][]> =>
+    splitPerTile(await chain.run(pixels, n, h, w), n, decoder(h, w, scoreThreshold));
+  return {
+    align: SMALL_FACE_ALIGN,
+    runtime: native ? 'onednn' : 'tfjs',
+    async run(batch, scoreThreshold) {
+      const [n, h, w] = batch.shape;
       if (native) {
         const pixels = await batch.data();
-        const raw = await native.run(
-          pixels instanceof Float32Array ? pixels : Float32Array.from(pixels),
-          n,
-          h,
-          w,
-        );
-        return splitPerTile(raw, n, decode);
+        const floats = pixels instanceof Float32Array ? pixels : Float32Array.from(pixels);
+        return runNative(native, floats, n, h, w, scoreThreshold);
       }
       return decodePerTile(
         tf.tidy(() => net.predict(batch) as tf.Tensor4D),
-        decode,
+        decoder(h, w, scoreThreshold),
       );
     },
+    ...(native
+      ? {
+          runPixels: (pixels: Float32Array, n: number, h: number, w: number, scoreThreshold: number) =>
+            runNative(native!, pixels, n, h, w, scoreThreshold),
+        }
+      : {}),
     dispose() {
       if (disposed) return;
       disposed = true;

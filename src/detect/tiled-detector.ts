@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Box } from '../image/box.ts';
 import { assertRgbImage, type RgbImage } from '../image/rgb-image.ts';
 import { viewBoxToFrame, type View } from './box-mapping.ts';
-import { cropViewBatch } from './crop-views.ts';
+import { cropViewBatch, cropViewPixels } from './crop-views.ts';
 import { filterBySize, filterIgnoreZones } from './ignore-zones.ts';
 import { MotionGate } from './motion.ts';
 import { nonMaxSuppression } from './nms.ts';
@@ -269,22 +269,30 @@ export class TiledDetector implements FaceDetector {
     let batches = 0;
     let inputPixels = 0;
     if (views.length > 0) {
-      // float32 once per frame: cropAndResize casts an int32 image on every call (one per tile size,
-      // plus the verifier's), which cost more than the crops themselves.
-      const image = tf.tidy(() =>
-        tf.tensor4d(frame.data, [1, frame.height, frame.width, 3], 'int32').toFloat(),
-      );
+      // The frame on the tfjs backend, made when first needed (a native net takes its tiles cut in
+      // JavaScript; the verifier may have nothing to check), float32 once: cropAndResize casts an int32
+      // image on every call (one per tile size, plus the verifier's), which cost more than the crops.
+      let image: tf.Tensor4D | undefined;
+      const frameTensor = (): tf.Tensor4D =>
+        (image ??= tf.tidy(() =>
+          tf.tensor4d(frame.data, [1, frame.height, frame.width, 3], 'int32').toFloat(),
+        ));
       try {
         for (const group of groups.values()) {
           for (let i = 0; i < group.length; i += o.maxBatch) {
             const chunk = group.slice(i, i + o.maxBatch);
             const { inputWidth: w, inputHeight: h } = chunk[0];
-            const batch = cropViewBatch(image, chunk, w, h, PAD_VALUE);
             let perTile;
-            try {
-              perTile = await this.net.run(batch, o.scoreThreshold);
-            } finally {
-              batch.dispose();
+            if (this.net.runPixels) {
+              const pixels = cropViewPixels(frame, chunk, w, h, PAD_VALUE);
+              perTile = await this.net.runPixels(pixels, chunk.length, h, w, o.scoreThreshold);
+            } else {
+              const batch = cropViewBatch(frameTensor(), chunk, w, h, PAD_VALUE);
+              try {
+                perTile = await this.net.run(batch, o.scoreThreshold);
+              } finally {
+                batch.dispose();
+              }
             }
             batches++;
             inputPixels += chunk.length * w * h;
@@ -295,10 +303,9 @@ export class TiledDetector implements FaceDetector {
         }
         const sized = filterBySize(found, 0.75 * o.minFaceSize, 1.5 * o.maxFaceSize);
         const merged = nonMaxSuppression(filterIgnoreZones(sized, o.ignoreZones), { iouThreshold: o.nmsIou });
-        // The verifier crops its windows from the frame tensor already uploaded for the tiles.
-        kept = this.verifier ? await this.verifier.verify(image, merged) : merged;
+        kept = this.verifier ? await this.verifier.verify(frameTensor, merged) : merged;
       } finally {
-        image.dispose();
+        image?.dispose();
       }
     }
     this.stats = {
