@@ -65,7 +65,7 @@ export const NATIVE_ADDON_PATH = fileURLToPath(
 export class NativeUnavailableError extends Error {
   readonly code = 'NATIVE_UNAVAILABLE';
   constructor(reason: string) {
-    super(`native embedding runtime unavailable: ${reason}`);
+    super(`native runtime unavailable: ${reason}`);
     this.name = 'NativeUnavailableError';
   }
 }
