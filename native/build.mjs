@@ -3,7 +3,7 @@
  * Builds the optional native runtime addon (native/onednn-chain, see src/runtime/native-chain.ts)
  * with node-gyp. Run through npm (`npm run build:native`), which puts its node-gyp on the path.
  * `--optional` is what `npm install` runs: where Debian's libdnnl-dev is missing or the build fails it
- * says so in a line and succeeds, and the student runs on tfjs as before.
+ * says so in a line and succeeds, and the student and the small-face detector run on tfjs as before.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

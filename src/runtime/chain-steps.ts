@@ -5,7 +5,7 @@ import { chainLayers } from './fold-batch-norm.ts';
  * A chain-shaped conv net (the LR student after runtime/fold-batch-norm.ts) read as a list of
  * inference steps, each convolution with its bias and the PReLU/ReLU that follows it absorbed: the one
  * reading of a layers model that both runtimes compile — tfjs fused ops (runtime/fused-chain.ts) and
- * XNNPACK's native kernels (runtime/native-chain.ts).
+ * oneDNN's native kernels (runtime/native-chain.ts).
  *
  * Supported layers: InputLayer, Rescaling, Conv2D, DepthwiseConv2D (channels last, linear or ReLU
  * activation, optionally followed by a PReLU or ReLU layer), Flatten, Dense. Anything else (notably an
