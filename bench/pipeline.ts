@@ -238,7 +238,11 @@ async function main(): Promise<void> {
     }>();
   const embedChoice: EmbedChoice = {
     rollCorrection: values.rollCorrection,
-    routing: { teacherFromPx: offToNull(values.teacherFrom), blendFromPx: offToNull(values.blendFrom) },
+    routing: {
+      teacherFromPx: offToNull(values.teacherFrom),
+      blendFromPx: offToNull(values.blendFrom),
+      blendWeights: CONFIG_DEFAULTS.embed.blendWeights,
+    },
   };
   const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
   const model = values.model ?? (hasStudent ? 'student' : 'teacher');
@@ -270,6 +274,7 @@ async function main(): Promise<void> {
       roll_correction: values.rollCorrection,
       teacher_from_px: embedChoice.routing.teacherFromPx,
       blend_from_px: embedChoice.routing.blendFromPx,
+      blend_weights: embedChoice.routing.blendFromPx !== null ? embedChoice.routing.blendWeights : null,
     };
     await writeFile(values.json, JSON.stringify({ machine, settings, results }, null, 2));
     console.log(`written ${values.json}`);

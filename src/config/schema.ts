@@ -218,7 +218,21 @@ export const configSchema = z.strictObject({
        * (docs/BENCHMARKS.md, "Session 9"). Costs the teacher's time for those faces too; `null`: the
        * student alone below `teacherFromPx` (then recalibrate the rows from here up).
        */
-      blendFromPx: z.number().int().min(8).max(160).nullable().default(16),
+      blendFromPx: z.number().int().min(8).max(160).nullable().default(10),
+      /**
+       * The teacher + adapter's share of a blended probe (`blendFromPx` up to `teacherFromPx`), by face
+       * size: each row applies from its `minFacePx` up. Chosen on held-out DevTrain identities (LR-LR AUC
+       * over 2,000 pairs at 8–16 px, shares 0 / 0.15 / 0.3 / 0.5 / 1): under 16 px the student is the
+       * stronger model and 0.3 is best at every size tried (12 px: AUC 0.955 → 0.961, TAR at FAR 1e-4
+       * 10.7 → 12.3%); from 16 px equal shares are (docs/BENCHMARKS.md, "Session 13").
+       */
+      blendWeights: z
+        .array(z.strictObject({ minFacePx: z.number().min(0), teacherWeight: z.number().gt(0).lt(1) }))
+        .min(1)
+        .default([
+          { minFacePx: 0, teacherWeight: 0.3 },
+          { minFacePx: 16, teacherWeight: 0.5 },
+        ]),
       rollMinDegrees: z.number().min(0).max(45).default(10),
       maxBatch: z.number().int().min(1).max(4096).default(256),
       maxWaitMs: z.number().min(0).max(1000).default(5),
@@ -278,15 +292,16 @@ export const configSchema = z.strictObject({
        * false name, so 1e-3 would mean ~10% of strangers named on a 100-person list — calibrated by
        * `bridgeface calibrate --data <lfw> --far 1e-4` on held-out LFW DevTrain identities (never
        * DevTest), rounded up (docs/BENCHMARKS.md, "Operating points"). Each row is calibrated on the
-       * path its sizes take (`embed.blendFromPx` / `teacherFromPx`: the student under 16 px, blended with
-       * the teacher + adapter from 16, the latter alone from 24). With `scoreNorm: none` and the student
+       * path its sizes take (`embed.blendFromPx` / `blendWeights` / `teacherFromPx`: the student blended
+       * with the teacher + adapter from 10 px, the teacher's share 0.3 under 16 px and 0.5 from 16, the
+       * teacher + adapter alone from 24). With `scoreNorm: none` and the student
        * alone the calibration gives raw cosines 0.799 / 0.794 / 0.788 / 0.786. Recalibrate for another model, gallery mode, routing, normalisation or FAR.
        */
       thresholds: z
         .array(sizeThresholdSchema)
         .min(1)
         .default([
-          { minFacePx: 0, threshold: 4.273 },
+          { minFacePx: 0, threshold: 4.298 },
           { minFacePx: 16, threshold: 4.167 },
           { minFacePx: 24, threshold: 4.286 },
           { minFacePx: 32, threshold: 4.312 },

@@ -1,4 +1,4 @@
-import { describeRouting, type ProbeRouting } from '../models/size-routed.ts';
+import { describeRouting, type BlendWeight, type ProbeRouting } from '../models/size-routed.ts';
 import type { EvalMode, EvalOutcome, Resolution } from './run-eval.ts';
 
 /** What was evaluated, for the report header. */
@@ -43,6 +43,8 @@ export interface EvalReportJson {
   readonly teacher_from_px: number | null;
   /** Probes from this size (px) up to teacher_from_px embedded by the model and the teacher + adapter, averaged; null: never. */
   readonly blend_from_px: number | null;
+  /** The teacher + adapter's share of a blended probe, from each row's `minFacePx` up; null: no blending. */
+  readonly blend_weights: readonly BlendWeight[] | null;
   readonly pairs: number;
   readonly genuine_pairs: number;
   readonly unaligned_images: number;
@@ -81,6 +83,7 @@ export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJs
     score_norm: meta.scoreNorm ?? 'none',
     teacher_from_px: meta.routing?.teacherFromPx ?? null,
     blend_from_px: meta.routing?.blendFromPx ?? null,
+    blend_weights: meta.routing?.blendFromPx != null ? (meta.routing.blendWeights ?? null) : null,
     pairs: outcome.pairs,
     genuine_pairs: outcome.genuinePairs,
     unaligned_images: outcome.unalignedImages,

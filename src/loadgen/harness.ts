@@ -68,6 +68,7 @@ function routingOf(o: HarnessOptions): ProbeRouting {
     o.routing ?? {
       blendFromPx: CONFIG_DEFAULTS.embed.blendFromPx,
       teacherFromPx: CONFIG_DEFAULTS.embed.teacherFromPx,
+      blendWeights: CONFIG_DEFAULTS.embed.blendWeights,
     }
   );
 }

@@ -1,5 +1,6 @@
 import { renderVegaLiteSvg } from '../util/vega-svg.ts';
 import type { TopLevelSpec } from 'vega-lite';
+import type { BlendWeight } from '../models/size-routed.ts';
 import type { DepthSample } from './ramp.ts';
 import type { WorkerUtilisation } from './worker-stats.ts';
 
@@ -40,6 +41,8 @@ export interface LoadgenReport {
   readonly teacher_from_px: number | null;
   /** Faces from this size up to teacher_from_px by the model and the teacher + adapter (`embed.blendFromPx`); null: never. */
   readonly blend_from_px: number | null;
+  /** The teacher + adapter's share of a blended face, from each row's `minFacePx` up; null: no blending. */
+  readonly blend_weights: readonly BlendWeight[] | null;
   readonly crop_pool: number;
   /** Highest completed rate among steps that kept up. */
   readonly sustained_faces_per_second: number;

@@ -131,6 +131,7 @@ export async function runLoadgen(o: LoadgenOptions = {}): Promise<LoadgenReport>
       crop_size: h.cropSize,
       teacher_from_px: h.routing.teacherFromPx,
       blend_from_px: h.routing.blendFromPx,
+      blend_weights: h.routing.blendFromPx !== null ? (h.routing.blendWeights ?? null) : null,
       crop_pool: h.pool.length,
       sustained_faces_per_second: sustainedRate(
         withLatency.map((st) => ({ completedRate: st.completed_faces_per_second, keptUp: st.kept_up })),

@@ -6,14 +6,25 @@ import type { FaceEmbedder } from './embedder.ts';
  * Which model embeds a probe of a given face size (`embed.blendFromPx` / `embed.teacherFromPx`):
  * - under `blendFromPx` (or under `teacherFromPx` when blending is off): the student alone;
  * - from `blendFromPx` up to `teacherFromPx`: the student's and the teacher + adapter's unit vectors
- *   averaged (their normalised sum; a cosine to it is the mean of the two models' cosines, up to a
- *   per-probe constant);
+ *   blended (their weighted, normalised sum; a cosine to it is the weighted mean of the two models'
+ *   cosines, up to a per-probe constant), the teacher's share by face size (`blendWeights`);
  * - from `teacherFromPx`: the teacher + adapter alone.
  * null switches a band off; both null: the student for every size.
  */
 export interface ProbeRouting {
   readonly blendFromPx: number | null;
   readonly teacherFromPx: number | null;
+  /**
+   * The teacher + adapter's share of a blended probe, by face size (`embed.blendWeights`): each row
+   * applies from its `minFacePx` up, like `match.thresholds`. Absent: equal shares.
+   */
+  readonly blendWeights?: readonly BlendWeight[];
+}
+
+/** From `minFacePx` up, a blended probe is `(1 − teacherWeight) · student + teacherWeight · teacher`. */
+export interface BlendWeight {
+  readonly minFacePx: number;
+  readonly teacherWeight: number;
 }
 
 export type ProbePath = 'student' | 'blend' | 'teacher';
@@ -26,6 +37,14 @@ export function validateRouting(r: ProbeRouting): void {
     ['teacherFromPx', r.teacherFromPx],
   ] as const) {
     if (v !== null && !(Number.isFinite(v) && v > 0)) throw new RangeError(`${k} must be positive, got ${v}`);
+  }
+  for (const w of r.blendWeights ?? []) {
+    if (!(Number.isFinite(w.minFacePx) && w.minFacePx >= 0)) {
+      throw new RangeError(`blendWeights: minFacePx must be ≥ 0, got ${w.minFacePx}`);
+    }
+    if (!(w.teacherWeight > 0 && w.teacherWeight < 1)) {
+      throw new RangeError(`blendWeights: teacherWeight must lie strictly between 0 and 1, got ${w.teacherWeight}`);
+    }
   }
   if (r.blendFromPx !== null && r.teacherFromPx !== null && r.blendFromPx >= r.teacherFromPx) {
     throw new RangeError(
@@ -45,10 +64,29 @@ export function probePath(r: ProbeRouting, px: number): ProbePath {
   return 'student';
 }
 
+/** The teacher + adapter's share of a blended probe of `px` pixels: the last row at or under `px`. */
+export function teacherWeightAt(r: ProbeRouting, px: number): number {
+  let weight = 0.5;
+  let from = -Infinity;
+  for (const w of r.blendWeights ?? []) {
+    if (w.minFacePx <= px && w.minFacePx >= from) {
+      weight = w.teacherWeight;
+      from = w.minFacePx;
+    }
+  }
+  return weight;
+}
+
 /** "student + teacher from 16 px, teacher from 24 px", for reports. */
 export function describeRouting(r: ProbeRouting): string {
   const parts: string[] = [];
-  if (r.blendFromPx !== null) parts.push(`student + teacher blended from ${r.blendFromPx} px`);
+  if (r.blendFromPx !== null) {
+    const shares = (r.blendWeights ?? [])
+      .filter((w) => r.teacherFromPx === null || w.minFacePx < r.teacherFromPx)
+      .map((w) => `${w.teacherWeight} from ${w.minFacePx} px`);
+    const share = shares.length > 0 ? ` (teacher's share ${shares.join(', ')})` : '';
+    parts.push(`student + teacher blended from ${r.blendFromPx} px${share}`);
+  }
   if (r.teacherFromPx !== null) parts.push(`teacher + adapter alone from ${r.teacherFromPx} px`);
   return parts.length === 0 ? 'the model alone' : parts.join(', ');
 }
@@ -110,7 +148,8 @@ export class SizeRoutedEmbedder implements FaceEmbedder {
     return paths.map((p, i) => {
       if (p === 'student') return smallOut.get(i)!;
       if (p === 'teacher') return largeOut.get(i)!;
-      return fuseEmbeddings([smallOut.get(i)!, largeOut.get(i)!], [1, 1]);
+      const w = teacherWeightAt(this.routing, facePx ? facePx[i]! : chips[i]!.width);
+      return fuseEmbeddings([smallOut.get(i)!, largeOut.get(i)!], [1 - w, w]);
     });
   }
 

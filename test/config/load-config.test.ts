@@ -25,6 +25,10 @@ test('the shipped example config is valid and gets defaults', async () => {
   const defaults = parseConfig({}, {});
   assert.deepEqual(c.match.thresholds, defaults.match.thresholds);
   assert.deepEqual(c.enrol, defaults.enrol);
+  // The thresholds hold for the probe routing they were calibrated on.
+  for (const key of ['blendFromPx', 'blendWeights', 'teacherFromPx'] as const) {
+    assert.deepEqual(c.embed[key], defaults.embed[key], key);
+  }
 });
 
 test('unknown keys and bad values fail with their path', () => {
@@ -192,8 +196,16 @@ test('the ensemble example config loads: its members, their adapters and its coh
 
 test('probe routing: blending starts below the teacher-only band, and null switches either off', () => {
   const defaults = parseConfig({}, {}).embed;
-  assert.equal(defaults.blendFromPx, 16);
+  assert.equal(defaults.blendFromPx, 10);
   assert.equal(defaults.teacherFromPx, 24);
+  assert.deepEqual(defaults.blendWeights, [
+    { minFacePx: 0, teacherWeight: 0.3 },
+    { minFacePx: 16, teacherWeight: 0.5 },
+  ]);
+  assert.throws(
+    () => parseConfig({ embed: { blendWeights: [{ minFacePx: 0, teacherWeight: 1 }] } }, {}),
+    (e: unknown) => e instanceof ConfigError && /blendWeights/.test(e.message),
+  );
   assert.throws(
     () => parseConfig({ embed: { blendFromPx: 24, teacherFromPx: 20 } }, {}),
     (e: unknown) =>

@@ -8,6 +8,7 @@ import {
   describeRouting,
   probePath,
   SizeRoutedEmbedder,
+  teacherWeightAt,
   usesTeacher,
   validateRouting,
   type ProbeRouting,
@@ -102,6 +103,45 @@ test('blending: between blendFromPx and teacherFromPx both models run and their 
   // Each model sees each face once: the student the 12 and 16 px ones, the teacher the 16 and 30 px ones.
   assert.deepEqual(small.seen, [[1, 2]]);
   assert.deepEqual(large.seen, [[2, 3]]);
+});
+
+test('blended probes take the teacher’s share of their size band: (1 − w) · student + w · teacher, normalised', async () => {
+  const small = new TaggedEmbedder('student', 0);
+  const large = new TaggedEmbedder('teacher+adapter', 1);
+  const routing: ProbeRouting = {
+    blendFromPx: 10,
+    teacherFromPx: 24,
+    blendWeights: [
+      { minFacePx: 16, teacherWeight: 0.5 },
+      { minFacePx: 0, teacherWeight: 0.3 },
+    ],
+  };
+  const routed = new SizeRoutedEmbedder(small, large, routing);
+  // Sizes from the facePx argument, or each chip's own width when it is absent.
+  const [at12, at20] = await routed.embed([chip(32, 1), chip(32, 2)], [12, 20]);
+  const [own12] = await routed.embed([chip(12, 3)]);
+  const norm = Math.hypot(0.7, 0.3);
+  for (const v of [at12!, own12!]) {
+    assert.ok(Math.abs(v[0]! - 0.7 / norm) < 1e-6 && Math.abs(v[1]! - 0.3 / norm) < 1e-6, `${[...v]}`);
+  }
+  assert.ok(Math.abs(at20![0]! - Math.SQRT1_2) < 1e-6 && Math.abs(at20![1]! - Math.SQRT1_2) < 1e-6);
+  // Rows apply from their minFacePx up, in any order; no rows: equal shares.
+  assert.deepEqual(
+    [0, 15.9, 16, 40].map((px) => teacherWeightAt(routing, px)),
+    [0.3, 0.3, 0.5, 0.5],
+  );
+  assert.equal(teacherWeightAt({ blendFromPx: 16, teacherFromPx: 24 }, 20), 0.5);
+  assert.match(describeRouting(routing), /blended from 10 px \(teacher's share 0.5 from 16 px, 0.3 from 0 px\)/);
+  for (const teacherWeight of [0, 1, Number.NaN]) {
+    assert.throws(
+      () => validateRouting({ ...routing, blendWeights: [{ minFacePx: 0, teacherWeight }] }),
+      /teacherWeight must lie strictly between 0 and 1/,
+    );
+  }
+  assert.throws(
+    () => validateRouting({ ...routing, blendWeights: [{ minFacePx: -1, teacherWeight: 0.3 }] }),
+    /minFacePx must be ≥ 0/,
+  );
 });
 
 test('routing bands: paths by size, the teacher-free routing, descriptions and refusals', () => {

@@ -145,6 +145,8 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
         score_norm: config.match.scoreNorm,
         teacher_from_px: probe === student ? null : config.embed.teacherFromPx,
         blend_from_px: probe === student ? null : config.embed.blendFromPx,
+        blend_weights:
+          probe === student || config.embed.blendFromPx === null ? null : config.embed.blendWeights,
         cohort: normaliser
           ? { path: cohortTarget?.path, size: normaliser.size, top_k: normaliser.topK }
           : null,

@@ -83,6 +83,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
       rollMinDegrees: site.embed.rollMinDegrees,
       teacherFromPx: site.embed.teacherFromPx,
       blendFromPx: site.embed.blendFromPx,
+      blendWeights: site.embed.blendWeights,
     },
     enrol,
     match:

@@ -182,6 +182,7 @@ async function evalAction(options: EvalOptions): Promise<void> {
   const routing: ProbeRouting = {
     teacherFromPx: offToNull(o.teacherFrom),
     blendFromPx: offToNull(o.blendFrom),
+    blendWeights: EMBED_DEFAULTS.blendWeights,
   };
   const probeModel = routeBySize(o.model, model, adapted, routing);
   // The gallery side exactly as enrolment builds it (src/embed/resolution-matched.ts).
@@ -339,7 +340,7 @@ export function register(program: Command): void {
     )
     .option(
       '--blend-from <px>',
-      'probes from this size up to --teacher-from are embedded by the model and the teacher + adapter, averaged (embed.blendFromPx); "off": no blending',
+      'probes from this size up to --teacher-from are embedded by the model and the teacher + adapter, blended with the config\'s shares (embed.blendFromPx, embed.blendWeights); "off": no blending',
       pxOrOff('--blend-from'),
       EMBED_DEFAULTS.blendFromPx,
     )

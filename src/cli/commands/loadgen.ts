@@ -38,7 +38,7 @@ async function writeOut(path: string, text: string): Promise<void> {
 function formatSummary(r: LoadgenReport): string {
   const ms = (v: number | null): string => (v === null ? '-' : `${v}`);
   const lines = [
-    `model ${r.model}${r.model_note ? ` (${r.model_note})` : ''}${r.teacher_from_px || r.blend_from_px ? ` (${describeRouting({ teacherFromPx: r.teacher_from_px, blendFromPx: r.blend_from_px })})` : ''}, ${r.workers} worker(s) x ${r.worker_concurrency}, watchlist ${r.watchlist_size}, ${r.batch_faces} faces/batch`,
+    `model ${r.model}${r.model_note ? ` (${r.model_note})` : ''}${r.teacher_from_px || r.blend_from_px ? ` (${describeRouting({ teacherFromPx: r.teacher_from_px, blendFromPx: r.blend_from_px, blendWeights: r.blend_weights ?? undefined })})` : ''}, ${r.workers} worker(s) x ${r.worker_concurrency}, watchlist ${r.watchlist_size}, ${r.batch_faces} faces/batch`,
     'step  offered  injected  completed  p50ms  p95ms  p99ms  maxwait  busy  verdict',
   ];
   for (const s of r.steps) {
@@ -94,7 +94,7 @@ export function register(program: Command): void {
     )
     .option(
       '--blend-from <px>',
-      'faces from this size up to --teacher-from go to the model and the teacher + adapter, averaged (embed.blendFromPx); "off": no blending',
+      'faces from this size up to --teacher-from go to the model and the teacher + adapter, blended (embed.blendFromPx, with the shares of embed.blendWeights); "off": no blending',
       pxOrOff('--blend-from'),
       CONFIG_DEFAULTS.embed.blendFromPx,
     )
@@ -112,7 +112,11 @@ export function register(program: Command): void {
     .action(async (o: LoadgenCliOptions) => {
       const report = await runLoadgen({
         model: o.model,
-        routing: { teacherFromPx: offToNull(o.teacherFrom), blendFromPx: offToNull(o.blendFrom) },
+        routing: {
+          teacherFromPx: offToNull(o.teacherFrom),
+          blendFromPx: offToNull(o.blendFrom),
+          blendWeights: CONFIG_DEFAULTS.embed.blendWeights,
+        },
         workers: o.workers,
         workerConcurrency: o.concurrency,
         watchlistSize: o.watchlist,
