@@ -212,18 +212,20 @@ export const configSchema = z.strictObject({
       teacherFromPx: z.number().int().min(8).max(160).nullable().default(24),
       /**
        * Faces from this size up to `teacherFromPx` are embedded by both the student and the teacher +
-       * adapter, and the two unit vectors averaged (models/size-routed.ts): the models err differently
-       * there and the average beats both. LFW DevTest at 16 px against the fused gallery: accuracy 87.8%
-       * (student) / 90.4% (teacher path) / 90.9% (both), TAR at FAR 1e-3 39.8 / 34.0 / 48.8%
-       * (docs/BENCHMARKS.md, "Session 9"). Costs the teacher's time for those faces too; `null`: the
-       * student alone below `teacherFromPx` (then recalibrate the rows from here up).
+       * adapter, and the two unit vectors blended with `blendWeights` (models/size-routed.ts): the models
+       * err differently and the blend beats both. LFW DevTest against the fused gallery, HR-LR accuracy:
+       * at 16 px 87.8% (student) / 90.4% (teacher path) / 90.9% (both), TAR at FAR 1e-3 39.8 / 34.0 /
+       * 48.8% (docs/BENCHMARKS.md, "Session 9"); at 12 px 86.5% (student) / 87.7% (blend, teacher's
+       * share 0.3), TAR at FAR 1e-3 33.0 / 37.0% ("Session 13"). 10 = `match.minFacePx`: smaller faces
+       * are never named. Costs the teacher's time for those faces too; `null`: the student alone below
+       * `teacherFromPx` (then recalibrate the rows from here up).
        */
       blendFromPx: z.number().int().min(8).max(160).nullable().default(10),
       /**
        * The teacher + adapter's share of a blended probe (`blendFromPx` up to `teacherFromPx`), by face
        * size: each row applies from its `minFacePx` up. Chosen on held-out DevTrain identities (LR-LR AUC
        * over 2,000 pairs at 8–16 px, shares 0 / 0.15 / 0.3 / 0.5 / 1): under 16 px the student is the
-       * stronger model and 0.3 is best at every size tried (12 px: AUC 0.955 → 0.961, TAR at FAR 1e-4
+       * stronger model and 0.3 is best at every size tried (12 px: AUC 0.955 → 0.962, TAR at FAR 1e-4
        * 10.7 → 12.3%); from 16 px equal shares are (docs/BENCHMARKS.md, "Session 13").
        */
       blendWeights: z
