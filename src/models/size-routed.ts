@@ -97,11 +97,11 @@ export function describeRouting(r: ProbeRouting): string {
  * enrolled in, so one gallery, one cohort and one threshold table serve every path (the table's rows are
  * per face size, and each row is calibrated on the path its sizes take).
  *
- * Why: under ~14 px the teacher fails and the student is the better model (the paper's point); from 24
- * px the student saturates near 88–89% LFW HR-LR accuracy while the adapted teacher reaches 95–97%
- * against the same gallery; in between the two models err differently and their average beats both
- * (docs/BENCHMARKS.md, "Session 9"). The teacher costs ~30x the student per face, spent only on faces
- * large enough for it to help; on a GPU embed worker that cost is small.
+ * Why: under ~14 px the teacher alone fails and the student is the better model (the paper's point);
+ * from 24 px the student saturates near 88–89% LFW HR-LR accuracy while the adapted teacher reaches
+ * 95–97% against the same gallery. In between, and even at 8–12 px as the minor partner, the two
+ * models err differently and their blend beats both (docs/BENCHMARKS.md, "Session 9" and "Session 13").
+ * The teacher costs ~30x the student per face; on a GPU embed worker that cost is small.
  *
  * The name, dimension and input size are the student's: the watchlist is stored under the student's
  * name and probes are cut at its input size.
