@@ -166,6 +166,8 @@ test('the wide-student example config loads, and its model, adapter and cohort s
   const c = await loadConfig(join(REPO_ROOT, 'config', 'wide-student.yaml'), {});
   assert.equal(c.embed.model, 'models/wide/student');
   assert.equal(c.match.scoreNorm, 'cohort');
+  // Its thresholds were calibrated with the model alone under 16 px (session 13 kept that routing).
+  assert.equal(c.embed.blendFromPx, 16);
   // Its cohort matches its weights and the enrolment options the config gives (what the pipeline checks).
   assert.ok((await loadCheckedCohort(c.embed.model, c.enrol)).vectors.length > 0);
   for (const file of [
@@ -182,6 +184,7 @@ test('the ensemble example config loads: its members, their adapters and its coh
   const c = await loadConfig(join(REPO_ROOT, 'config', 'ensemble.yaml'), {});
   assert.equal(c.embed.model, 'models/ensemble');
   assert.equal(c.match.scoreNorm, 'cohort');
+  assert.equal(c.embed.blendFromPx, 16, 'its thresholds were calibrated with the ensemble alone under 16 px');
   // The cohort is tied to both members' weights (retraining either one makes the pipeline refuse it).
   const cohort = await loadCheckedCohort(c.embed.model, c.enrol);
   assert.equal(cohort.vectors[0]!.length, 256, 'two 128-d members side by side');
