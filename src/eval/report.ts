@@ -41,7 +41,7 @@ export interface EvalReportJson {
   readonly score_norm: 'cohort' | 'none';
   /** Probes from this size (px) embedded by the teacher + adapter alone, as the pipeline routes them; null: never. */
   readonly teacher_from_px: number | null;
-  /** Probes from this size (px) up to teacher_from_px embedded by the model and the teacher + adapter, averaged; null: never. */
+  /** Probes from this size (px) up to teacher_from_px embedded by the model and the teacher + adapter, blended (`blend_weights`); null: never. */
   readonly blend_from_px: number | null;
   /** The teacher + adapter's share of a blended probe, from each row's `minFacePx` up; null: no blending. */
   readonly blend_weights: readonly BlendWeight[] | null;

@@ -39,7 +39,7 @@ export interface LoadgenReport {
   readonly crop_size: number;
   /** Faces from this size were embedded by the teacher + adapter alone (`embed.teacherFromPx`); null: never. */
   readonly teacher_from_px: number | null;
-  /** Faces from this size up to teacher_from_px by the model and the teacher + adapter (`embed.blendFromPx`); null: never. */
+  /** Faces from this size up to teacher_from_px by the model and the teacher + adapter, blended (`embed.blendFromPx`, `blend_weights`); null: never. */
   readonly blend_from_px: number | null;
   /** The teacher + adapter's share of a blended face, from each row's `minFacePx` up; null: no blending. */
   readonly blend_weights: readonly BlendWeight[] | null;
