@@ -37,9 +37,9 @@ import { WatchlistStore } from '../src/store/watchlist-store.ts';
 import { quantile } from '../src/util/quantile.ts';
 import { tinyTileReferenceMs } from './reference.ts';
 import { initBackend } from '../src/runtime/backend.ts';
-import { offToNull, pxOrOff } from '../src/cli/options.ts';
+import { pxOrOff, routingFromFlags } from '../src/cli/options.ts';
 import { CONFIG_DEFAULTS } from '../src/config/defaults.ts';
-import type { ProbeRouting } from '../src/models/size-routed.ts';
+import { blendWeightsInUse, type ProbeRouting } from '../src/models/size-routed.ts';
 
 interface ClipResult {
   readonly clip: string;
@@ -238,11 +238,7 @@ async function main(): Promise<void> {
     }>();
   const embedChoice: EmbedChoice = {
     rollCorrection: values.rollCorrection,
-    routing: {
-      teacherFromPx: offToNull(values.teacherFrom),
-      blendFromPx: offToNull(values.blendFrom),
-      blendWeights: CONFIG_DEFAULTS.embed.blendWeights,
-    },
+    routing: routingFromFlags(values.blendFrom, values.teacherFrom),
   };
   const hasStudent = (await stat(join(studentModelDir(), 'model.json')).catch(() => null)) !== null;
   const model = values.model ?? (hasStudent ? 'student' : 'teacher');
@@ -274,7 +270,7 @@ async function main(): Promise<void> {
       roll_correction: values.rollCorrection,
       teacher_from_px: embedChoice.routing.teacherFromPx,
       blend_from_px: embedChoice.routing.blendFromPx,
-      blend_weights: embedChoice.routing.blendFromPx !== null ? embedChoice.routing.blendWeights : null,
+      blend_weights: blendWeightsInUse(embedChoice.routing),
     };
     await writeFile(values.json, JSON.stringify({ machine, settings, results }, null, 2));
     console.log(`written ${values.json}`);

@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import { loadConfig, parseConfig } from '../config/load-config.ts';
+import { CONFIG_DEFAULTS } from '../config/defaults.ts';
 import type { BridgefaceConfig } from '../config/schema.ts';
+import type { ProbeRouting } from '../models/size-routed.ts';
 
 /** Commander parser for options that must be positive integers; the message names the option. */
 export function positiveInt(what: string): (value: string) => number {
@@ -22,6 +24,18 @@ export function pxOrOff(what: string): (value: string) => number | 'off' {
 
 export function offToNull(value: number | 'off' | null): number | null {
   return value === 'off' ? null : value;
+}
+
+/** The probe routing `--blend-from` / `--teacher-from` give, with the config's default blend shares. */
+export function routingFromFlags(
+  blendFrom: number | 'off' | null,
+  teacherFrom: number | 'off' | null,
+): ProbeRouting {
+  return {
+    blendFromPx: offToNull(blendFrom),
+    teacherFromPx: offToNull(teacherFrom),
+    blendWeights: CONFIG_DEFAULTS.embed.blendWeights,
+  };
 }
 
 /** Commander parser for options that must be positive numbers (not necessarily whole). */

@@ -161,7 +161,7 @@ export function smallFaceBoxToDetector(box: Box): Box {
  * BridgeFace's small-face net (small-face-net.ts), trained by `bridgeface train-detector`: fully
  * convolutional, any input whose sides are multiples of 8, BatchNorm folded at load. Where the native
  * runtime is available (runtime/native-chain.ts, BRIDGEFACE_NATIVE) it runs on oneDNN's kernels after a
- * check against tfjs on random tiles; the tfjs backend still cuts the tiles.
+ * check against tfjs on random tiles, and takes tiles cut in JavaScript (`runPixels`).
  */
 export async function createSmallFaceTileNet(modelDir = smallFaceModelDir()): Promise<TileNet> {
   const trained = await loadModelFromDir(modelDir);
@@ -181,6 +181,7 @@ export async function createSmallFaceTileNet(modelDir = smallFaceModelDir()): Pr
     net.dispose();
     throw err;
   }
+  const chain: NativeChain | undefined = native;
   let disposed = false;
   const decoder =
     (h: number, w: number, scoreThreshold: number) =>
@@ -203,29 +204,26 @@ export async function createSmallFaceTileNet(modelDir = smallFaceModelDir()): Pr
     splitPerTile(await chain.run(pixels, n, h, w), n, decoder(h, w, scoreThreshold));
   return {
     align: SMALL_FACE_ALIGN,
-    runtime: native ? 'onednn' : 'tfjs',
+    runtime: chain ? 'onednn' : 'tfjs',
     async run(batch, scoreThreshold) {
       const [n, h, w] = batch.shape;
-      if (native) {
+      if (chain) {
         const pixels = await batch.data();
         const floats = pixels instanceof Float32Array ? pixels : Float32Array.from(pixels);
-        return runNative(native, floats, n, h, w, scoreThreshold);
+        return runNative(chain, floats, n, h, w, scoreThreshold);
       }
       return decodePerTile(
         tf.tidy(() => net.predict(batch) as tf.Tensor4D),
         decoder(h, w, scoreThreshold),
       );
     },
-    ...(native
-      ? {
-          runPixels: (pixels: Float32Array, n: number, h: number, w: number, scoreThreshold: number) =>
-            runNative(native!, pixels, n, h, w, scoreThreshold),
-        }
-      : {}),
+    runPixels: chain
+      ? (pixels, n, h, w, scoreThreshold) => runNative(chain, pixels, n, h, w, scoreThreshold)
+      : undefined,
     dispose() {
       if (disposed) return;
       disposed = true;
-      native?.dispose();
+      chain?.dispose();
       net.dispose();
     },
   };

@@ -1,4 +1,9 @@
-import { describeRouting, type BlendWeight, type ProbeRouting } from '../models/size-routed.ts';
+import {
+  blendWeightsInUse,
+  describeRouting,
+  type BlendWeight,
+  type ProbeRouting,
+} from '../models/size-routed.ts';
 import type { EvalMode, EvalOutcome, Resolution } from './run-eval.ts';
 
 /** What was evaluated, for the report header. */
@@ -83,7 +88,7 @@ export function toReportJson(meta: EvalMeta, outcome: EvalOutcome): EvalReportJs
     score_norm: meta.scoreNorm ?? 'none',
     teacher_from_px: meta.routing?.teacherFromPx ?? null,
     blend_from_px: meta.routing?.blendFromPx ?? null,
-    blend_weights: meta.routing?.blendFromPx != null ? (meta.routing.blendWeights ?? null) : null,
+    blend_weights: meta.routing ? blendWeightsInUse(meta.routing) : null,
     pairs: outcome.pairs,
     genuine_pairs: outcome.genuinePairs,
     unaligned_images: outcome.unalignedImages,

@@ -1,4 +1,5 @@
 import { cpus, loadavg } from 'node:os';
+import { blendWeightsInUse } from '../models/size-routed.ts';
 import { LoadgenHarness, type HarnessOptions } from './harness.ts';
 import { summarizeLatencies } from './latency.ts';
 import {
@@ -131,7 +132,7 @@ export async function runLoadgen(o: LoadgenOptions = {}): Promise<LoadgenReport>
       crop_size: h.cropSize,
       teacher_from_px: h.routing.teacherFromPx,
       blend_from_px: h.routing.blendFromPx,
-      blend_weights: h.routing.blendFromPx !== null ? (h.routing.blendWeights ?? null) : null,
+      blend_weights: blendWeightsInUse(h.routing),
       crop_pool: h.pool.length,
       sustained_faces_per_second: sustainedRate(
         withLatency.map((st) => ({ completedRate: st.completed_faces_per_second, keptUp: st.kept_up })),

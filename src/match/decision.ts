@@ -44,12 +44,24 @@ export interface DecisionResult {
   readonly threshold: number;
 }
 
-/** Threshold for a face of `facePx`: the row with the largest `minFacePx` not above it. */
-export function thresholdFor(policy: DecisionPolicy, facePx: number): number {
-  let chosen: SizeThreshold | undefined;
-  for (const row of policy.thresholds) {
+/**
+ * The row of a by-size table (thresholds, blend shares) that applies to a face of `facePx`: the one with
+ * the largest `minFacePx` not above it, in any row order; undefined when every row starts above it.
+ */
+export function rowForSize<T extends { readonly minFacePx: number }>(
+  rows: readonly T[],
+  facePx: number,
+): T | undefined {
+  let chosen: T | undefined;
+  for (const row of rows) {
     if (facePx >= row.minFacePx && (!chosen || row.minFacePx > chosen.minFacePx)) chosen = row;
   }
+  return chosen;
+}
+
+/** Threshold for a face of `facePx`: the row with the largest `minFacePx` not above it. */
+export function thresholdFor(policy: DecisionPolicy, facePx: number): number {
+  const chosen = rowForSize(policy.thresholds, facePx);
   const first = [...policy.thresholds].sort((a, b) => a.minFacePx - b.minFacePx)[0];
   const t = chosen ?? first;
   if (!t) throw new Error('decision policy has no thresholds');

@@ -1,5 +1,5 @@
 import type { RgbImage } from '../image/rgb-image.ts';
-import { fuseEmbeddings } from '../match/decision.ts';
+import { fuseEmbeddings, rowForSize } from '../match/decision.ts';
 import type { FaceEmbedder } from './embedder.ts';
 
 /**
@@ -64,17 +64,14 @@ export function probePath(r: ProbeRouting, px: number): ProbePath {
   return 'student';
 }
 
-/** The teacher + adapter's share of a blended probe of `px` pixels: the last row at or under `px`. */
+/** The teacher + adapter's share of a blended probe of `px` pixels (equal shares without a row). */
 export function teacherWeightAt(r: ProbeRouting, px: number): number {
-  let weight = 0.5;
-  let from = -Infinity;
-  for (const w of r.blendWeights ?? []) {
-    if (w.minFacePx <= px && w.minFacePx >= from) {
-      weight = w.teacherWeight;
-      from = w.minFacePx;
-    }
-  }
-  return weight;
+  return rowForSize(r.blendWeights ?? [], px)?.teacherWeight ?? 0.5;
+}
+
+/** The shares a report should record: the routing's rows when it blends at all, else null. */
+export function blendWeightsInUse(r: ProbeRouting): readonly BlendWeight[] | null {
+  return r.blendFromPx !== null ? (r.blendWeights ?? null) : null;
 }
 
 /** "student + teacher from 16 px, teacher from 24 px", for reports. */
@@ -139,7 +136,8 @@ export class SizeRoutedEmbedder implements FaceEmbedder {
     if (facePx && facePx.length !== chips.length) {
       throw new RangeError(`${chips.length} chips but ${facePx.length} face sizes`);
     }
-    const paths = chips.map((c, i) => probePath(this.routing, facePx ? facePx[i]! : c.width));
+    const sizes = chips.map((c, i) => (facePx ? facePx[i]! : c.width));
+    const paths = sizes.map((px) => probePath(this.routing, px));
     const bySmall = paths.flatMap((p, i) => (p === 'teacher' ? [] : [i]));
     const byLarge = paths.flatMap((p, i) => (p === 'student' ? [] : [i]));
     // One model after the other: on one core in parallel would only interleave the same work.
@@ -148,7 +146,7 @@ export class SizeRoutedEmbedder implements FaceEmbedder {
     return paths.map((p, i) => {
       if (p === 'student') return smallOut.get(i)!;
       if (p === 'teacher') return largeOut.get(i)!;
-      const w = teacherWeightAt(this.routing, facePx ? facePx[i]! : chips[i]!.width);
+      const w = teacherWeightAt(this.routing, sizes[i]!);
       return fuseEmbeddings([smallOut.get(i)!, largeOut.get(i)!], [1 - w, w]);
     });
   }

@@ -13,7 +13,7 @@ import {
   type CalibrationRow,
 } from '../../eval/calibrate.ts';
 import { createEmbedder, createGalleryEmbedder, routeBySize } from '../../models/registry.ts';
-import { describeRouting } from '../../models/size-routed.ts';
+import { blendWeightsInUse, describeRouting } from '../../models/size-routed.ts';
 import { configOrDefaults, numberIn, positiveInt } from '../options.ts';
 import { stageProgress } from '../progress.ts';
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
@@ -145,8 +145,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
         score_norm: config.match.scoreNorm,
         teacher_from_px: probe === student ? null : config.embed.teacherFromPx,
         blend_from_px: probe === student ? null : config.embed.blendFromPx,
-        blend_weights:
-          probe === student || config.embed.blendFromPx === null ? null : config.embed.blendWeights,
+        blend_weights: probe === student ? null : blendWeightsInUse(config.embed),
         cohort: normaliser
           ? { path: cohortTarget?.path, size: normaliser.size, top_k: normaliser.topK }
           : null,

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { nonNegativeInt, numberIn, offToNull, positiveInt, pxOrOff } from '../options.ts';
+import { nonNegativeInt, numberIn, positiveInt, pxOrOff, routingFromFlags } from '../options.ts';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
@@ -34,7 +34,6 @@ import { runEval, validateResolutions, type Resolution } from '../../eval/run-ev
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
 import { loadCheckedCohort } from '../../models/cohort.ts';
 import { FlipAveragedEmbedder } from '../../models/flip-averaged.ts';
-import type { ProbeRouting } from '../../models/size-routed.ts';
 
 /** Enrolment as the config's defaults build it: eval --cross measures what `enroll` stores. */
 const ENROL_DEFAULTS = configSchema.parse({}).enrol;
@@ -179,11 +178,7 @@ async function evalAction(options: EvalOptions): Promise<void> {
   // Probes as the pipeline embeds them (`embed.blendFromPx` / `teacherFromPx`): by face size, the
   // model, both averaged, or the teacher + adapter. The gallery's LR templates stay the model's own
   // (as enrolment makes them).
-  const routing: ProbeRouting = {
-    teacherFromPx: offToNull(o.teacherFrom),
-    blendFromPx: offToNull(o.blendFrom),
-    blendWeights: EMBED_DEFAULTS.blendWeights,
-  };
+  const routing = routingFromFlags(o.blendFrom, o.teacherFrom);
   const probeModel = routeBySize(o.model, model, adapted, routing);
   // The gallery side exactly as enrolment builds it (src/embed/resolution-matched.ts).
   const gallery = new ResolutionMatchedEmbedder(adapted, model, {

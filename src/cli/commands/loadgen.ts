@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { offToNull, positiveInt, positiveNumber, pxOrOff } from '../options.ts';
+import { positiveInt, positiveNumber, pxOrOff, routingFromFlags } from '../options.ts';
 import { CONFIG_DEFAULTS } from '../../config/defaults.ts';
 import { describeRouting } from '../../models/size-routed.ts';
 import { renderLoadgenPlot, type LoadgenReport } from '../../loadgen/report.ts';
@@ -112,11 +112,7 @@ export function register(program: Command): void {
     .action(async (o: LoadgenCliOptions) => {
       const report = await runLoadgen({
         model: o.model,
-        routing: {
-          teacherFromPx: offToNull(o.teacherFrom),
-          blendFromPx: offToNull(o.blendFrom),
-          blendWeights: CONFIG_DEFAULTS.embed.blendWeights,
-        },
+        routing: routingFromFlags(o.blendFrom, o.teacherFrom),
         workers: o.workers,
         workerConcurrency: o.concurrency,
         watchlistSize: o.watchlist,
