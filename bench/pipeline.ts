@@ -106,7 +106,7 @@ async function runClip(
   const redis = connectRedis(config);
   try {
     if (enrol) {
-      const enroller = await createEnroller(model, config.enrol);
+      const enroller = await createEnroller(model, config.enrol, config.embed);
       const store = new WatchlistStore(redis, keys);
       try {
         for (const w of enrol) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { detectorSectionSchema, ignoreZoneSchema } from '../detect/options.ts';
 import { parseRedisNodeUrl, type RedisNodeAddress } from './redis-url.ts';
 import { parseNetwork } from '../decode/camera-network-policy.ts';
-import { GALLERY_MODES } from '../embed/resolution-matched.ts';
+import { GALLERY_MODES, TEMPLATE_PATHS } from '../embed/resolution-matched.ts';
 
 /**
  * The pipeline configuration (`bridgeface run --config <file>`): one strict schema per section, every
@@ -268,6 +268,13 @@ export const configSchema = z.strictObject({
       lrSizes: z.array(z.number().int().min(6).max(64)).min(1).max(8).default([12, 16, 24]),
       /** Also render the photo in greyscale (night/IR cameras). */
       greyscale: z.boolean().default(true),
+      /**
+       * Which network embeds those renderings (embed/resolution-matched.ts): `model`, the probe model
+       * alone; `probe`, the path a CCTV face of each rendering's size takes under the `embed` section's
+       * routing (blended, or the teacher + adapter), so gallery and probes come from the same networks.
+       * The cohort records it (and the routing): changing it needs `bridgeface calibrate`.
+       */
+      templatePath: z.enum(TEMPLATE_PATHS).default('model'),
     })
     .prefault({}),
   queue: z

@@ -1,8 +1,13 @@
 import type { RgbImage } from '../image/rgb-image.ts';
-import { createEmbedder, createGalleryEmbedder } from '../models/registry.ts';
+import { createEmbedder, createGalleryEmbedder, routeBySize } from '../models/registry.ts';
+import type { ProbeRouting } from '../models/size-routed.ts';
 import type { FaceApiTeacher } from '../models/teacher/index.ts';
 import type { AdaptedTeacherEmbedder } from '../models/adapted-teacher.ts';
-import { ResolutionMatchedEmbedder, type ResolutionMatchedOptions } from './resolution-matched.ts';
+import {
+  ResolutionMatchedEmbedder,
+  templateEmbedder,
+  type ResolutionMatchedOptions,
+} from './resolution-matched.ts';
 
 /**
  * The one enrolment path: `bridgeface enroll`, the API's watchlist upload, the demo, `replay`, the
@@ -23,11 +28,13 @@ export interface Enroller {
 
 /**
  * The enroller for watchlists matched by `probeModel` ('teacher', 'student' or a model directory),
- * building vectors as `options` says (the config's `enrol` section: pass `config.enrol`).
+ * building vectors as `options` says (the config's `enrol` section: pass `config.enrol`); `routing`
+ * (the `embed` section) is the probe path its LR templates take with `templatePath: probe`.
  */
 export async function createEnroller(
   probeModel: string,
   options: ResolutionMatchedOptions,
+  routing: ProbeRouting,
 ): Promise<Enroller> {
   const probe = await createEmbedder(probeModel);
   let teacher: FaceApiTeacher | undefined;
@@ -35,7 +42,13 @@ export async function createEnroller(
   try {
     teacher = await createEmbedder('teacher');
     adapted = await createGalleryEmbedder(teacher, probeModel);
-    const gallery = new ResolutionMatchedEmbedder(adapted, probe, options);
+    // The routed view shares `probe` and `adapted`, which are disposed below: it is never disposed itself.
+    const templates = templateEmbedder(
+      options.templatePath,
+      probe,
+      routeBySize(probeModel, probe, adapted, routing),
+    );
+    const gallery = new ResolutionMatchedEmbedder(adapted, templates, options);
     const aligner = adapted;
     let disposed = false;
     return {

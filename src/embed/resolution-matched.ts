@@ -17,12 +17,38 @@ import type { FaceEmbedder } from '../models/embedder.ts';
 export const GALLERY_MODES = ['adapted-hr', 'student-lr', 'fused'] as const;
 export type GalleryMode = (typeof GALLERY_MODES)[number];
 
+/**
+ * Which network embeds the LR renderings of a `student-lr` / `fused` template (`enrol.templatePath`):
+ * - `model`: the probe model alone, whatever the rendering's size;
+ * - `probe`: the path a CCTV face of the rendering's size takes (`embed.blendFromPx` /
+ *   `teacherFromPx` / `blendWeights`): a 16 px rendering is blended like a 16 px probe, a 24 px one goes
+ *   to the teacher + adapter. Gallery and probe then come from the same networks at the same sizes.
+ */
+export const TEMPLATE_PATHS = ['model', 'probe'] as const;
+export type TemplatePath = (typeof TEMPLATE_PATHS)[number];
+
 export interface ResolutionMatchedOptions {
   readonly gallery: GalleryMode;
   /** LR sides (px) at which the photo is rendered for the student's template. */
   readonly lrSizes: readonly number[];
   /** Also render greyscale versions (night/IR cameras). */
   readonly greyscale: boolean;
+  /** Who embeds the renderings; the caller passes the matching embedder (see templateEmbedder). */
+  readonly templatePath: TemplatePath;
+}
+
+/**
+ * The embedder of the LR renderings for `templatePath`: `model` (the probe model alone) or
+ * `probePath` (the same model routed by face size, as the pipeline embeds probes; the model itself
+ * when no band uses the teacher). Renderings are passed at their own size, so each takes the path of
+ * a face that size.
+ */
+export function templateEmbedder(
+  templatePath: TemplatePath,
+  model: FaceEmbedder,
+  probePath: FaceEmbedder,
+): FaceEmbedder {
+  return templatePath === 'probe' ? probePath : model;
 }
 
 /** The LR renderings of one HR chip that make its student template. */
@@ -59,7 +85,7 @@ function meanOf(vectors: readonly Float32Array[]): Float32Array {
 
 /**
  * The gallery side as a FaceEmbedder over HR chips (so `eval --cross` measures exactly what enrolment
- * stores): `hr` is the teacher (+ adapter), `probe` the model that embeds CCTV faces.
+ * stores): `hr` is the teacher (+ adapter), `probe` what embeds the LR renderings (templateEmbedder).
  */
 export class ResolutionMatchedEmbedder implements FaceEmbedder {
   readonly name: string;

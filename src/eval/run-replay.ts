@@ -93,7 +93,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
 
   o.progress?.start(`enrolling the watchlist (${folder.length} identities, ${model} space)`);
   const entries: GalleryEntry[] = [];
-  const enroller = await createEnroller(model, config.enrol);
+  const enroller = await createEnroller(model, config.enrol, config.embed);
   try {
     for (const identity of folder) {
       const embeddings: Float32Array[] = [];

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { TEMPLATE_PATHS, type ResolutionMatchedOptions } from '../embed/resolution-matched.ts';
 import { weightDirsOf } from './ensemble.ts';
 import { probeModelDir } from './model-paths.ts';
+import type { ProbeRouting } from './size-routed.ts';
 
 /**
  * The score-normalisation cohort of a probe model (see match/cohort-norm.ts): a few hundred unrelated
@@ -14,10 +16,20 @@ import { probeModelDir } from './model-paths.ts';
  */
 export const COHORT_FILE = 'cohort.json';
 
+const routingSchema = z.strictObject({
+  blendFromPx: z.number().nullable(),
+  teacherFromPx: z.number().nullable(),
+  blendWeights: z.array(z.strictObject({ minFacePx: z.number(), teacherWeight: z.number() })),
+});
+
 const enrolSchema = z.strictObject({
   gallery: z.string(),
   lrSizes: z.array(z.number().int().positive()),
   greyscale: z.boolean(),
+  /** Cohorts written before `enrol.templatePath` existed were made by the model alone. */
+  templatePath: z.enum(TEMPLATE_PATHS).default('model'),
+  /** With `templatePath: probe`, the probe routing the templates were embedded with. */
+  templateRouting: routingSchema.optional(),
 });
 
 const cohortFileSchema = z.strictObject({
@@ -34,6 +46,29 @@ const cohortFileSchema = z.strictObject({
 });
 
 export type CohortEnrolOptions = z.output<typeof enrolSchema>;
+
+/**
+ * What a cohort must have been enrolled with to serve a config: its `enrol` section and, when the
+ * templates are embedded on the probe's path, the `embed` section's routing (other bands or shares
+ * would make other vectors).
+ */
+export function cohortEnrolOf(enrol: ResolutionMatchedOptions, routing: ProbeRouting): CohortEnrolOptions {
+  const base = {
+    gallery: enrol.gallery,
+    lrSizes: [...enrol.lrSizes],
+    greyscale: enrol.greyscale,
+    templatePath: enrol.templatePath,
+  };
+  if (enrol.templatePath !== 'probe' || enrol.gallery === 'adapted-hr') return base;
+  return {
+    ...base,
+    templateRouting: {
+      blendFromPx: routing.blendFromPx,
+      teacherFromPx: routing.teacherFromPx,
+      blendWeights: (routing.blendWeights ?? []).map((w) => ({ minFacePx: w.minFacePx, teacherWeight: w.teacherWeight })),
+    },
+  };
+}
 
 export interface Cohort {
   readonly weightsSha256: string;
@@ -87,7 +122,7 @@ export async function saveCohort(path: string, cohort: Cohort): Promise<void> {
   const file: z.input<typeof cohortFileSchema> = {
     version: 1,
     weightsSha256: cohort.weightsSha256,
-    enrol: { ...cohort.enrol, lrSizes: [...cohort.enrol.lrSizes] },
+    enrol: enrolSchema.parse(cohort.enrol),
     source: cohort.source,
     dim,
     count: cohort.vectors.length,
@@ -118,17 +153,22 @@ export async function loadCohort(path: string): Promise<Cohort> {
   return { weightsSha256: parsed.weightsSha256, enrol: parsed.enrol, source: parsed.source, vectors };
 }
 
+// Both records are built field by field in one order (cohortEnrolOf, the file's schema), so their
+// JSON texts are equal exactly when their contents are.
 const sameEnrol = (a: CohortEnrolOptions, b: CohortEnrolOptions): boolean =>
-  a.gallery === b.gallery &&
-  a.greyscale === b.greyscale &&
-  a.lrSizes.length === b.lrSizes.length &&
-  a.lrSizes.every((s, i) => s === b.lrSizes[i]);
+  JSON.stringify(enrolSchema.parse(a)) === JSON.stringify(enrolSchema.parse(b));
 
 /**
- * The cohort of a probe model under the given enrolment options, or a CohortError naming what to do:
- * it must exist, belong to these weights and have been enrolled with these options.
+ * The cohort of a probe model under the config's `enrol` section and probe `routing` (the `embed`
+ * section), or a CohortError naming what to do: it must exist, belong to these weights and have been
+ * enrolled as cohortEnrolOf(enrol, routing) says.
  */
-export async function loadCheckedCohort(probeModel: string, enrol: CohortEnrolOptions): Promise<Cohort> {
+export async function loadCheckedCohort(
+  probeModel: string,
+  enrolOptions: ResolutionMatchedOptions,
+  routing: ProbeRouting,
+): Promise<Cohort> {
+  const enrol = cohortEnrolOf(enrolOptions, routing);
   const path = cohortPathFor(probeModel);
   const fix =
     'run `bridgeface calibrate --data <lfw>` for this model (it writes the cohort and the thresholds), ' +
@@ -145,7 +185,7 @@ export async function loadCheckedCohort(probeModel: string, enrol: CohortEnrolOp
   }
   if (!sameEnrol(cohort.enrol, enrol)) {
     throw new CohortError(
-      `${path} was enrolled with ${JSON.stringify(cohort.enrol)}, the config's enrol section is ${JSON.stringify(enrol)}: ${fix}`,
+      `${path} was enrolled with ${JSON.stringify(cohort.enrol)}, the config asks for ${JSON.stringify(enrol)}: ${fix}`,
     );
   }
   return cohort;

@@ -163,6 +163,6 @@ function requireNormaliser(n: CohortNormaliser | undefined): CohortNormaliser {
  */
 export async function loadScoreNormaliser(config: BridgefaceConfig): Promise<CohortNormaliser | undefined> {
   if (config.match.scoreNorm === 'none') return undefined;
-  const cohort = await loadCheckedCohort(config.embed.model, config.enrol);
+  const cohort = await loadCheckedCohort(config.embed.model, config.enrol, config.embed);
   return new CohortNormaliser(cohort.vectors, config.match.cohortTopK);
 }

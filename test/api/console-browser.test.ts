@@ -58,7 +58,7 @@ before(async () => {
   ({ redis, keys, cleanup } = await testRedis());
   dir = await mkdtemp(join(tmpdir(), 'bf-console-'));
   assets = await ensureDemoAssets(dir, { frames: 70 });
-  enroller = await createEnroller('student', configSchema.parse({}).enrol);
+  enroller = await createEnroller('student', configSchema.parse({}).enrol, configSchema.parse({}).embed);
   const settings: ApiSettings = {
     ...DEFAULT_API_SETTINGS,
     tokens: parseTokens(`admin:alice:${ADMIN}`),

@@ -169,7 +169,7 @@ test('the wide-student example config loads, and its model, adapter and cohort s
   // Its thresholds were calibrated with the model alone under 16 px (session 13 kept that routing).
   assert.equal(c.embed.blendFromPx, 16);
   // Its cohort matches its weights and the enrolment options the config gives (what the pipeline checks).
-  assert.ok((await loadCheckedCohort(c.embed.model, c.enrol)).vectors.length > 0);
+  assert.ok((await loadCheckedCohort(c.embed.model, c.enrol, c.embed)).vectors.length > 0);
   for (const file of [
     'student/model.json',
     'student/weights.bin',
@@ -186,7 +186,7 @@ test('the ensemble example config loads: its members, their adapters and its coh
   assert.equal(c.match.scoreNorm, 'cohort');
   assert.equal(c.embed.blendFromPx, 16, 'its thresholds were calibrated with the ensemble alone under 16 px');
   // The cohort is tied to both members' weights (retraining either one makes the pipeline refuse it).
-  const cohort = await loadCheckedCohort(c.embed.model, c.enrol);
+  const cohort = await loadCheckedCohort(c.embed.model, c.enrol, c.embed);
   assert.equal(cohort.vectors[0]!.length, 256, 'two 128-d members side by side');
   assert.deepEqual(await readEnsembleMembers(join(REPO_ROOT, 'models', 'ensemble')), [
     join(REPO_ROOT, 'models', 'student'),

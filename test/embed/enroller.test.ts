@@ -18,7 +18,7 @@ const demoDir = join(
   dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')),
   'demo',
 );
-const defaults = configSchema.parse({}).enrol;
+const { enrol: defaults, embed: routing } = configSchema.parse({});
 
 let enroller: Enroller;
 let teacher: FaceApiTeacher;
@@ -26,7 +26,7 @@ let student: FaceEmbedder;
 let group: RgbImage;
 
 before(async () => {
-  enroller = await createEnroller('student', defaults);
+  enroller = await createEnroller('student', defaults, routing);
   teacher = await createEmbedder('teacher');
   student = await createEmbedder('student');
   group = await decodeImageFile(join(demoDir, 'sample1.jpg'));
@@ -93,7 +93,7 @@ test('an enrolled photo is closer to LR captures of the same face than of anothe
 
 test('the shipped ensemble enrols through the same path: 256-d vectors that tell the two faces apart', async () => {
   const dir = join(REPO_ROOT, 'models', 'ensemble');
-  const ensembleEnroller = await createEnroller(dir, defaults);
+  const ensembleEnroller = await createEnroller(dir, defaults, routing);
   const probe = await createEmbedder(dir);
   try {
     assert.equal(ensembleEnroller.model, 'ensemble');
@@ -101,5 +101,19 @@ test('the shipped ensemble enrols through the same path: 256-d vectors that tell
   } finally {
     ensembleEnroller.dispose();
     probe.dispose();
+  }
+});
+
+test('with templates on the probe path the enroller stores another vector that still tells the two faces apart', async () => {
+  const probePath = await createEnroller('student', { ...defaults, templatePath: 'probe' }, routing);
+  try {
+    const alice = await crop(300, 230, 420, 480);
+    const own = await enroller.enrolPhoto(alice, 'alice.jpg');
+    const routed = await probePath.enrolPhoto(alice, 'alice.jpg');
+    // The 24 px renderings now go to the teacher + adapter and the 12/16 px ones are blended.
+    assert.ok(dot(own, routed) < 0.999, `templates differ (cosine ${dot(own, routed)})`);
+    await assertSeparatesTwoFaces((image, photo) => probePath.enrolPhoto(image, photo), student, 128);
+  } finally {
+    probePath.dispose();
   }
 });

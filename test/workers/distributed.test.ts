@@ -96,7 +96,7 @@ async function runClip(probeName: string): Promise<IdentityEvent[]> {
 
 test('HR watchlist photos (teacher + adapter) against the clip: events for the tracks, no wrong name', async () => {
   // Enrol the demo watchlist as an operator would: HR photos in the probe model's gallery space.
-  const enroller = await createEnroller(model, configSchema.parse({}).enrol);
+  const enroller = await createEnroller(model, configSchema.parse({}).enrol, configSchema.parse({}).embed);
   const probeName = enroller.model;
   const store = new WatchlistStore(redis, keys);
   const enrolled = new Map<string, string>();

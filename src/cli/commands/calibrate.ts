@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { loadLfwPeople } from '../../datasets/lfw.ts';
 import { prepareBridgeSamples } from '../../distill/prepare-samples.ts';
 import { splitByIdentity } from '../../distill/train-bridge.ts';
-import { ResolutionMatchedEmbedder } from '../../embed/resolution-matched.ts';
+import { ResolutionMatchedEmbedder, templateEmbedder } from '../../embed/resolution-matched.ts';
 import {
   calibrate,
   pickCohort,
@@ -17,7 +17,13 @@ import { blendWeightsInUse, describeRouting } from '../../models/size-routed.ts'
 import { configOrDefaults, numberIn, positiveInt } from '../options.ts';
 import { stageProgress } from '../progress.ts';
 import { CohortNormaliser } from '../../match/cohort-norm.ts';
-import { CohortError, cohortTargetFor, saveCohort, weightsFingerprint } from '../../models/cohort.ts';
+import {
+  CohortError,
+  cohortEnrolOf,
+  cohortTargetFor,
+  saveCohort,
+  weightsFingerprint,
+} from '../../models/cohort.ts';
 
 interface CalibrateOptions {
   readonly data: string;
@@ -67,7 +73,11 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
       onProgress: (stage, done, total) => bar.update(stage, done, total),
     });
     const { train, validation } = splitByIdentity(prepared.samples, o.validationFraction, o.seed);
-    const galleryEmbedder = new ResolutionMatchedEmbedder(adapted, student, config.enrol);
+    const galleryEmbedder = new ResolutionMatchedEmbedder(
+      adapted,
+      templateEmbedder(config.enrol.templatePath, student, probe),
+      config.enrol,
+    );
     let normaliser: CohortNormaliser | undefined;
     if (cohortTarget) {
       // The cohort: unrelated people from the *training* identities (never the held-out ones scored below).
@@ -80,7 +90,7 @@ async function calibrateAction(o: CalibrateOptions): Promise<void> {
       await saveCohort(cohortTarget.path, {
         // Tied to the probe model's weights, wherever --cohort-out puts the file.
         weightsSha256: await weightsFingerprint(cohortTarget.modelDir),
-        enrol: config.enrol,
+        enrol: cohortEnrolOf(config.enrol, config.embed),
         source: `LFW peopleDevTrain training identities (validation fraction ${o.validationFraction}, seed ${o.seed} held out): one aligned photo each of ${picked.length} identities, enrolled like the watchlist`,
         vectors,
       });

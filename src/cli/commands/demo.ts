@@ -54,7 +54,7 @@ async function demoAction(o: DemoOptions): Promise<void> {
   progress.start(`loading the ${model} model and enrolling the watchlist`);
   const probe = await createProbeEmbedder(model, site.embed);
   const enrol = site.enrol;
-  const enroller = await createEnroller(model, enrol);
+  const enroller = await createEnroller(model, enrol, site.embed);
   const entries = [];
   const names = new Map<string, string>();
   try {

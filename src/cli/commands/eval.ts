@@ -21,7 +21,10 @@ import {
 import {
   GALLERY_MODES,
   ResolutionMatchedEmbedder,
+  TEMPLATE_PATHS,
+  templateEmbedder,
   type GalleryMode,
+  type TemplatePath,
 } from '../../embed/resolution-matched.ts';
 import { createDetectorCropAligner } from '../../eval/detector-crop-aligner.ts';
 import { alignFileCached, type AlignedFace, type FaceApiTeacher } from '../../models/teacher/index.ts';
@@ -57,6 +60,7 @@ interface EvalOptions {
   readonly deroll?: boolean;
   readonly gallery: GalleryMode;
   readonly galleryLrSizes: number[];
+  readonly templates: TemplatePath;
   readonly grey?: boolean;
   readonly impostors: 'listed' | 'all';
   readonly scoreNorm?: 'cohort' | 'none';
@@ -176,29 +180,29 @@ async function evalAction(options: EvalOptions): Promise<void> {
           });
   const model = flipProbe ? new FlipAveragedEmbedder(modelRaw) : modelRaw;
   // Probes as the pipeline embeds them (`embed.blendFromPx` / `teacherFromPx`): by face size, the
-  // model, both averaged, or the teacher + adapter. The gallery's LR templates stay the model's own
-  // (as enrolment makes them).
+  // model, both averaged, or the teacher + adapter.
   const routing = routingFromFlags(o.blendFrom, o.teacherFrom);
   const probeModel = routeBySize(o.model, model, adapted, routing);
-  // The gallery side exactly as enrolment builds it (src/embed/resolution-matched.ts).
-  const gallery = new ResolutionMatchedEmbedder(adapted, model, {
+  // The gallery side exactly as enrolment builds it (src/embed/resolution-matched.ts), its LR
+  // templates embedded by the model or on the probe's path (--templates, enrol.templatePath).
+  const enrol = {
     gallery: o.gallery,
     lrSizes: o.galleryLrSizes,
     greyscale: ENROL_DEFAULTS.greyscale,
-  });
+    templatePath: o.templates,
+  };
+  const gallery = new ResolutionMatchedEmbedder(
+    adapted,
+    templateEmbedder(o.templates, model, probeModel),
+    enrol,
+  );
   // Raw cosines unless asked: verification numbers stay comparable across models, gallery modes and
   // the teacher, none of which need a cohort.
   const scoreNorm = o.scoreNorm ?? 'none';
   const normaliser =
     o.cross && scoreNorm === 'cohort'
       ? new CohortNormaliser(
-          (
-            await loadCheckedCohort(o.model, {
-              gallery: o.gallery,
-              lrSizes: o.galleryLrSizes,
-              greyscale: ENROL_DEFAULTS.greyscale,
-            })
-          ).vectors,
+          (await loadCheckedCohort(o.model, enrol, routing)).vectors,
           MATCH_DEFAULTS.cohortTopK,
         )
       : undefined;
@@ -209,7 +213,12 @@ async function evalAction(options: EvalOptions): Promise<void> {
     crop: o.crop,
     rollDegrees: o.crop === 'camera' ? (o.roll ?? 0) : undefined,
     deroll: o.deroll ?? false,
-    gallery: o.cross ? o.gallery : undefined,
+    // e.g. `fused/probe-templates`: the LR templates embedded on the probe's path.
+    gallery: !o.cross
+      ? undefined
+      : o.templates === 'probe' && o.gallery !== 'adapted-hr'
+        ? `${o.gallery}/probe-templates`
+        : o.gallery,
     grey: o.grey ?? false,
     scoreNorm: normaliser ? 'cohort' : 'none',
     routing: probeModel === model ? null : routing,
@@ -307,6 +316,14 @@ export function register(program: Command): void {
       'LR sizes of the student-lr/fused gallery templates',
       (v) => v.split(',').map((x) => positiveInt('--gallery-lr-sizes')(x)),
       ENROL_DEFAULTS.lrSizes,
+    )
+    .addOption(
+      new Option(
+        '--templates <path>',
+        "who embeds the gallery's LR templates: the model alone, or the probe's path for each rendering's size (enrol.templatePath)",
+      )
+        .choices([...TEMPLATE_PATHS])
+        .default(ENROL_DEFAULTS.templatePath),
     )
     .option('--grey', 'greyscale probes (night/IR cameras); gallery photos stay in colour')
     .addOption(

@@ -49,7 +49,7 @@ export function register(program: Command): void {
         connectTimeout: 5000,
       });
       const keys = new RedisKeys(config.redis.prefix);
-      const enroller = createEnroller(o.model ?? config.embed.model, config.enrol);
+      const enroller = createEnroller(o.model ?? config.embed.model, config.enrol, config.embed);
       enroller.catch((err: unknown) =>
         log.error({ err }, 'face models failed to load; enrolment is unavailable'),
       );

@@ -39,7 +39,7 @@ export function register(program: Command): void {
       const name = checkIdentityName(o.name); // before loading models or reading photos
       await withStore(o, async (store, config) => {
         // The watchlist lives in the probe model's space: the student's (teacher + adapter) by default.
-        const enroller = await createEnroller(config.embed.model, config.enrol);
+        const enroller = await createEnroller(config.embed.model, config.enrol, config.embed);
         try {
           const embeddings: Float32Array[] = [];
           const jpegs: Buffer[] = [];
