@@ -37,6 +37,11 @@ export interface ResolutionMatchedOptions {
   readonly templatePath: TemplatePath;
 }
 
+/** Whether a gallery's LR templates are embedded on the probe's path (`adapted-hr` has no templates). */
+export function templatesOnProbePath(o: Pick<ResolutionMatchedOptions, 'gallery' | 'templatePath'>): boolean {
+  return o.templatePath === 'probe' && o.gallery !== 'adapted-hr';
+}
+
 /**
  * The embedder of the LR renderings for `templatePath`: `model` (the probe model alone) or
  * `probePath` (the same model routed by face size, as the pipeline embeds probes; the model itself

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { TEMPLATE_PATHS, type ResolutionMatchedOptions } from '../embed/resolution-matched.ts';
+import {
+  TEMPLATE_PATHS,
+  templatesOnProbePath,
+  type ResolutionMatchedOptions,
+} from '../embed/resolution-matched.ts';
 import { weightDirsOf } from './ensemble.ts';
 import { probeModelDir } from './model-paths.ts';
 import type { ProbeRouting } from './size-routed.ts';
@@ -59,7 +63,7 @@ export function cohortEnrolOf(enrol: ResolutionMatchedOptions, routing: ProbeRou
     greyscale: enrol.greyscale,
     templatePath: enrol.templatePath,
   };
-  if (enrol.templatePath !== 'probe' || enrol.gallery === 'adapted-hr') return base;
+  if (!templatesOnProbePath(enrol)) return base;
   return {
     ...base,
     templateRouting: {

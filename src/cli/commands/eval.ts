@@ -23,6 +23,7 @@ import {
   ResolutionMatchedEmbedder,
   TEMPLATE_PATHS,
   templateEmbedder,
+  templatesOnProbePath,
   type GalleryMode,
   type TemplatePath,
 } from '../../embed/resolution-matched.ts';
@@ -214,11 +215,7 @@ async function evalAction(options: EvalOptions): Promise<void> {
     rollDegrees: o.crop === 'camera' ? (o.roll ?? 0) : undefined,
     deroll: o.deroll ?? false,
     // e.g. `fused/probe-templates`: the LR templates embedded on the probe's path.
-    gallery: !o.cross
-      ? undefined
-      : o.templates === 'probe' && o.gallery !== 'adapted-hr'
-        ? `${o.gallery}/probe-templates`
-        : o.gallery,
+    gallery: !o.cross ? undefined : templatesOnProbePath(enrol) ? `${o.gallery}/probe-templates` : o.gallery,
     grey: o.grey ?? false,
     scoreNorm: normaliser ? 'cohort' : 'none',
     routing: probeModel === model ? null : routing,
